@@ -1,0 +1,181 @@
+"""``diana``: lint, playtest and (later) publish and run a Diana story.
+
+Exit codes: 0 success; 1 the content (or the command's subject) has errors; 2 the command could not run
+(missing folder, bad configuration).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import date
+from enum import Enum
+from pathlib import Path
+
+import typer
+from rich.console import Console
+
+from cli import lint_output, terminal_view
+from cli.config import ConfigError, lint_config
+from cli.playtest import Playtest
+from engine.content.api import build_path, lint_path
+from engine.diagnostics import ContentError
+from engine.mood import KeywordClassifier
+from engine.play import Context
+
+app = typer.Typer(
+    name="diana",
+    help="Diana: write, check, playtest and serve interactive stories for Telegram.",
+    no_args_is_help=True,
+    rich_markup_mode="rich",
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+console = Console()
+errors = Console(stderr=True)
+
+DEFAULT_CONTENT = Path("content")
+
+
+class LintFormat(str, Enum):
+    human = "human"
+    json = "json"
+    sarif = "sarif"
+    github = "github"
+
+
+def fail(message: str, code: int = 2) -> typer.Exit:
+    errors.print(f"[bold red]diana:[/] {message}", highlight=False)
+    return typer.Exit(code)
+
+
+@app.command()
+def lint(
+    path: Path = typer.Argument(DEFAULT_CONTENT, help="The content folder (with story.yaml)."),
+    output: LintFormat = typer.Option(
+        LintFormat.human, "--format", "-f", help="human, json, sarif (code scanning), github."
+    ),
+    strict: bool = typer.Option(False, "--strict", help="Warnings fail too (exit 1)."),
+) -> None:
+    """Check a story and report every problem with file:line:column and a hint.
+
+    Exit 0 when there are no errors, 1 when there are (or warnings with --strict), 2 when the
+    check could not run. Silence one finding with a comment on its line:
+    [bold]# diana: ignore[D504][/]; configure the project in pyproject.toml under
+    [bold]\\[tool.diana.lint][/] (ignore, severity, strict).
+    """
+    try:
+        config = lint_config(path, strict=strict)
+        report = lint_path(path, config)
+    except (FileNotFoundError, NotADirectoryError, ConfigError) as exc:
+        raise fail(str(exc)) from None
+    if output is LintFormat.json:
+        print(lint_output.as_json(report))
+    elif output is LintFormat.sarif:
+        print(lint_output.sarif(report, path))
+    elif output is LintFormat.github:
+        text = lint_output.github(report, path)
+        if text:
+            print(text)
+    else:
+        lint_output.human(report, path, console)
+    raise typer.Exit(1 if report.failed else 0)
+
+
+@app.command("play")
+def play_command(
+    path: Path = typer.Argument(DEFAULT_CONTENT, help="The content folder to play."),
+    locale: str = typer.Option("", "--locale", "-l", help="Play in this locale (default: the story's)."),
+    vip: bool = typer.Option(False, "--vip", help="Play as a VIP player."),
+    points: int = typer.Option(0, "--points", min=0, help="Start with this many points."),
+    name: str = typer.Option("", "--name", help="The player's first name for {name}."),
+    script: str = typer.Option(
+        "",
+        "--script",
+        help="Play inputs from FILE (or - for stdin), one per line; print the transcript.",
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object per view."),
+    today: str = typer.Option("", "--today", help="The player's day (YYYY-MM-DD) for daily rules."),
+) -> None:
+    """Playtest a story in the terminal, on the real interpreter, in memory.
+
+    Type a button's number or a choice id; on mood scenes type free text. [bold]:state[/] shows
+    points and variables, [bold]:back[/] undoes, [bold]:restart[/], [bold]:goto chapter.scene[/].
+    With --script the inputs come from a file and the transcript is printed, which makes
+    playthroughs testable. Exit 1 if the story has errors.
+    """
+    try:
+        _, bundle = build_path(path, lint_config(path))
+    except (FileNotFoundError, NotADirectoryError, ConfigError) as exc:
+        raise fail(str(exc)) from None
+    except ContentError as exc:
+        raise fail(f"the story has errors; run 'diana lint {path}' ({exc})", 1) from None
+    chosen_locale = locale or bundle.default_locale
+    if chosen_locale not in bundle.locales:
+        raise fail(f"locale '{chosen_locale}' is not one of {', '.join(bundle.locales)}")
+    try:
+        day = date.fromisoformat(today) if today else date.today()
+    except ValueError:
+        raise fail(f"--today must be YYYY-MM-DD, not '{today}'") from None
+    ctx = Context(
+        locale=chosen_locale,
+        today=day,
+        player_name=name,
+        classify=KeywordClassifier(bundle.moods.examples),
+    )
+    session = Playtest.begin(bundle, ctx, points=points, vip=vip)
+    interactive = not script and sys.stdin.isatty() and not as_json
+    lines = _script_lines(script) if script else None
+
+    def emit_view() -> None:
+        assert session.view is not None
+        if as_json:
+            print(json.dumps(terminal_view.as_dict(session.view), ensure_ascii=False))
+        elif interactive:
+            terminal_view.show(session.view, console)
+        else:
+            print(terminal_view.plain(session.view))
+            print()
+
+    emit_view()
+    source = iter(lines) if lines is not None else None
+    while True:
+        if source is not None:
+            line = next(source, None)
+            if line is None:
+                break
+            if not as_json:
+                print(f"> {line}")
+        else:
+            try:
+                line = console.input("[bold cyan]› [/]") if interactive else input()
+            except (EOFError, KeyboardInterrupt):
+                break
+        reply = session.handle(line)
+        if reply.quit:
+            break
+        if reply.note:
+            if as_json:
+                print(json.dumps({"note": reply.note}, ensure_ascii=False))
+            else:
+                console.print(f"[yellow]{reply.note}[/]") if interactive else print(f"! {reply.note}")
+        if reply.state is not None:
+            print(json.dumps(reply.state, ensure_ascii=False, indent=None if as_json else 2))
+        if reply.view is not None:
+            emit_view()
+
+
+def _script_lines(script: str) -> list[str]:
+    try:
+        text = sys.stdin.read() if script == "-" else Path(script).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise fail(f"cannot read script: {exc}") from None
+    return [ln.strip() for ln in text.splitlines() if ln.strip() and not ln.lstrip().startswith("#")]
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""The content core: read a writer's YAML into a located model, and compile it into a bundle."""

@@ -1,0 +1,234 @@
+"""Structural validation of each content file against the JSON Schemas in ``schemas/``.
+
+The schemas are the single description of the format: editors use them for autocomplete and this module
+uses them for the loader, so the two can never disagree. jsonschema's errors are phrased for programmers;
+here each one becomes a writer's diagnostic at the exact key or value, with a "did you mean" hint.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import os
+import re
+from collections.abc import Iterable
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import ValidationError, best_match
+from referencing import Registry, Resource
+
+from engine.codes import diagnostic
+from engine.content.ynode import PathPart, YMap, YNode, locate, to_data
+from engine.diagnostics import Diagnostic, Loc
+
+FILE_KINDS = ("story", "chapter", "characters", "achievements", "rewards", "shop", "moods")
+ID_PATTERN = "^[a-z][a-z0-9_]*$"
+_TYPE_WORDS = {
+    "string": "text",
+    "integer": "a whole number",
+    "number": "a number",
+    "boolean": "true or false",
+    "object": "a mapping (key: value lines)",
+    "array": "a list (lines starting with '- ')",
+    "null": "nothing",
+}
+
+
+def schema_dir() -> Path:
+    """Where the schemas live: $DIANA_SCHEMAS, else the repository's ``schemas/`` folder."""
+    configured = os.environ.get("DIANA_SCHEMAS")
+    if configured:
+        return Path(configured)
+    return Path(__file__).resolve().parents[2] / "schemas"
+
+
+@cache
+def _validators(directory: str) -> dict[str, Draft202012Validator]:
+    resources: list[tuple[str, Resource[Any]]] = []
+    documents: dict[str, dict[str, Any]] = {}
+    for path in sorted(Path(directory).glob("*.schema.json")):
+        document = json.loads(path.read_text(encoding="utf-8"))
+        documents[path.name.removesuffix(".schema.json")] = document
+        resource = Resource.from_contents(document)
+        resources.append((path.name, resource))
+        if "$id" in document:
+            resources.append((document["$id"], resource))
+    registry: Registry[Any] = Registry().with_resources(resources)
+    return {
+        kind: Draft202012Validator(documents[kind], registry=registry)
+        for kind in FILE_KINDS
+        if kind in documents
+    }
+
+
+def validator_for(kind: str) -> Draft202012Validator:
+    validators = _validators(str(schema_dir()))
+    if kind not in validators:
+        raise FileNotFoundError(f"no JSON Schema for '{kind}' in {schema_dir()}")
+    return validators[kind]
+
+
+def validate(kind: str, root: YNode) -> list[Diagnostic]:
+    """Every structural problem in one file, each located at the key or value it is about."""
+    data = to_data(root)
+    errors = sorted(validator_for(kind).iter_errors(data), key=lambda e: list(map(str, e.path)))
+    diagnostics: list[Diagnostic] = []
+    for error in errors:
+        diagnostics.extend(_explain(error, root))
+    return _dedupe(diagnostics)
+
+
+def _dedupe(diagnostics: Iterable[Diagnostic]) -> list[Diagnostic]:
+    seen: set[tuple[str, Loc, str]] = set()
+    out = []
+    for item in diagnostics:
+        key = (item.code, item.loc, item.message)
+        if key not in seen:
+            seen.add(key)
+            out.append(item)
+    return out
+
+
+def _describe(value: object) -> str:
+    if value is None:
+        return "nothing"
+    if isinstance(value, bool):
+        return f"'{str(value).lower()}' (true/false)"
+    if isinstance(value, int | float):
+        return f"the number {value}"
+    if isinstance(value, str):
+        short = value if len(value) <= 40 else value[:37] + "..."
+        return f"the text '{short}'"
+    if isinstance(value, dict):
+        return "a mapping"
+    return "a list"
+
+
+def _type_words(expected: object) -> str:
+    names = expected if isinstance(expected, list) else [expected]
+    return " or ".join(_TYPE_WORDS.get(str(name), str(name)) for name in names)
+
+
+def _suggest(word: str, options: Iterable[str]) -> str | None:
+    close = difflib.get_close_matches(word, list(options), n=1, cutoff=0.6)
+    return f"did you mean '{close[0]}'?" if close else None
+
+
+def _slug(value: str) -> str:
+    slug = re.sub(r"[^a-z0-9_]+", "_", value.strip().lower()).strip("_")
+    if slug and not slug[0].isalpha():
+        slug = "x_" + slug
+    return slug or "my_id"
+
+
+def _explain(error: ValidationError, root: YNode) -> list[Diagnostic]:
+    path: tuple[PathPart, ...] = tuple(error.absolute_path)
+    node, entry_loc = locate(root, path)
+    value_loc = node.loc
+    kind = error.validator
+    expected: Any = error.validator_value
+    schema: dict[str, Any] = error.schema if isinstance(error.schema, dict) else {}
+
+    if kind == "additionalProperties" and isinstance(error.instance, dict) and isinstance(node, YMap):
+        allowed = list(schema.get("properties", {}))
+        pattern_props = schema.get("patternProperties", {})
+        found = []
+        for key in error.instance:
+            if key in allowed or any(re.search(p, key) for p in pattern_props):
+                continue
+            suggestion = _suggest(key, allowed)
+            listing = f"allowed keys here: {', '.join(allowed)}" if allowed else None
+            hint = "; ".join(part for part in (suggestion, listing) if part) or None
+            found.append(diagnostic("D201", node.key_loc(key), f"unknown key '{key}'", hint=hint))
+        return found
+    if kind == "required" and isinstance(error.instance, dict):
+        missing = [k for k in expected if k not in error.instance]
+        where = "the file" if not path else f"'{path[-1]}'"
+        return [
+            diagnostic(
+                "D204",
+                entry_loc if path else Loc(entry_loc.file, 1, 1),
+                f"{where} is missing the required key '{key}'",
+                hint=_field_hint(schema, key),
+            )
+            for key in missing
+        ]
+    if kind == "propertyNames" or (kind == "pattern" and error.validator_value == ID_PATTERN):
+        bad = str(error.instance)
+        loc = node.key_loc(bad) if isinstance(node, YMap) and bad in node.entries else value_loc
+        return [
+            diagnostic(
+                "D205",
+                loc,
+                f"'{bad}' is not a valid id",
+                hint=f"ids use lowercase letters, digits and _, starting with a letter, e.g. '{_slug(bad)}'",
+            )
+        ]
+    if kind == "type":
+        return [
+            diagnostic(
+                "D202",
+                value_loc,
+                f"expected {_type_words(error.validator_value)}, found {_describe(error.instance)}",
+                hint=schema.get("description", "").split(". ")[0] or None,
+            )
+        ]
+    if kind == "enum":
+        options = [str(option) for option in expected]
+        return [
+            diagnostic(
+                "D203",
+                value_loc,
+                f"{_describe(error.instance)} is not allowed here; use one of: {', '.join(options)}",
+                hint=_suggest(str(error.instance), options),
+            )
+        ]
+    if kind in ("oneOf", "anyOf") and error.context:
+        return _explain_alternatives(error, root, value_loc)
+    return [diagnostic("D203", value_loc, _plain_message(error), hint=None)]
+
+
+def _explain_alternatives(error: ValidationError, root: YNode, value_loc: Loc) -> list[Diagnostic]:
+    """A value that fits none of several shapes (e.g. a Text that is neither text nor a locale map)."""
+    context = list(error.context or ())
+    same_level = [sub for sub in context if not sub.relative_path]
+    if same_level and all(sub.validator == "type" for sub in same_level):
+        alternatives: list[Any] = [sub.validator_value for sub in same_level]
+        flat: list[str] = []
+        for item in alternatives:
+            flat.extend(item if isinstance(item, list) else [item])
+        words = _type_words(list(dict.fromkeys(flat)))
+        return [diagnostic("D202", value_loc, f"expected {words}, found {_describe(error.instance)}")]
+    deepest = best_match(context)
+    return _explain(deepest, root)
+
+
+def _field_hint(schema: dict[str, Any], key: str) -> str | None:
+    prop = schema.get("properties", {}).get(key)
+    if isinstance(prop, dict) and prop.get("description"):
+        return f"{key}: {str(prop['description']).split('. ')[0].rstrip('.')}"
+    return None
+
+
+def _plain_message(error: ValidationError) -> str:
+    validator, expected, instance = error.validator, error.validator_value, error.instance
+    if validator == "minimum":
+        return f"{_describe(instance)} is too small; the least allowed is {expected}"
+    if validator == "maximum":
+        return f"{_describe(instance)} is too large; the most allowed is {expected}"
+    if validator == "exclusiveMinimum":
+        return f"{_describe(instance)} must be more than {expected}"
+    if validator == "minItems":
+        return f"the list needs at least {expected} item(s)"
+    if validator == "minProperties":
+        return f"the mapping needs at least {expected} entry(ies)"
+    if validator == "uniqueItems":
+        return "the list repeats an item; each item may appear once"
+    if validator == "minLength":
+        return "the text is empty"
+    if validator == "pattern":
+        return f"{_describe(instance)} does not have the expected form ({expected})"
+    return str(error.message)

@@ -1,0 +1,262 @@
+"""Read one YAML file into a located tree, turning every way it can be broken into a diagnostic.
+
+Scalars are resolved with the YAML 1.2 core schema (``on``/``yes``/``no`` stay strings, only ``true`` and
+``false`` are booleans) because writers type ``on: daily_checkin`` and mean the word. PyYAML resolves with
+YAML 1.1 rules, so we take its *composed* nodes (which keep line/column marks) and resolve plain scalars
+ourselves. The C parser (libyaml) is used where present: it keeps marks and is ~7x faster.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import yaml
+
+from engine.codes import diagnostic
+from engine.content.ynode import YMap, YNode, YScalar, YSeq
+from engine.diagnostics import Diagnostic, Loc
+
+try:  # pragma: no cover - depends on how PyYAML was built
+    from yaml import CSafeLoader as _Loader
+except ImportError:  # pragma: no cover
+    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+
+MAX_FILE_BYTES = 8 * 1024 * 1024
+MAX_NODES = 500_000
+MAX_DEPTH = 64
+
+_NULL = re.compile(r"^(?:~|null|Null|NULL|)$")
+_BOOL_TRUE = re.compile(r"^(?:true|True|TRUE)$")
+_BOOL_FALSE = re.compile(r"^(?:false|False|FALSE)$")
+_INT_DEC = re.compile(r"^[-+]?[0-9]+$")
+_INT_OCT = re.compile(r"^0o[0-7]+$")
+_INT_HEX = re.compile(r"^0x[0-9a-fA-F]+$")
+_FLOAT = re.compile(r"^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$")
+_INF = re.compile(r"^[-+]?\.(?:inf|Inf|INF)$")
+_NAN = re.compile(r"^\.(?:nan|NaN|NAN)$")
+_LEADING_TAB = re.compile(r"^( *)\t", re.MULTILINE)
+_STANDARD_TAGS = frozenset(
+    "tag:yaml.org,2002:" + name for name in ("str", "int", "float", "bool", "null", "map", "seq", "timestamp")
+)
+
+
+def resolve_plain(text: str) -> str | int | float | bool | None:
+    """Resolve an unquoted scalar by the YAML 1.2 core schema."""
+    if _NULL.match(text):
+        return None
+    if _BOOL_TRUE.match(text):
+        return True
+    if _BOOL_FALSE.match(text):
+        return False
+    if _INT_DEC.match(text):
+        return int(text)
+    if _INT_OCT.match(text):
+        return int(text[2:], 8)
+    if _INT_HEX.match(text):
+        return int(text[2:], 16)
+    if _FLOAT.match(text) and any(ch.isdigit() for ch in text):
+        return float(text)
+    if _INF.match(text):
+        return float("-inf") if text.startswith("-") else float("inf")
+    if _NAN.match(text):
+        return float("nan")
+    return text
+
+
+@dataclass(slots=True)
+class ReadResult:
+    """The tree of one file (None when it could not be read) and what went wrong reading it."""
+
+    path: str
+    root: YNode | None
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    text: str = ""
+
+
+def _line_col(text: str, index: int) -> tuple[int, int]:
+    line = text.count("\n", 0, index) + 1
+    col = index - (text.rfind("\n", 0, index) + 1) + 1
+    return line, col
+
+
+def decode(path: str, data: bytes) -> tuple[str | None, list[Diagnostic]]:
+    """Bytes to text, refusing what is too large or not UTF-8 with the position of the first bad byte."""
+    if len(data) > MAX_FILE_BYTES:
+        return None, [
+            diagnostic(
+                "D104",
+                Loc(path, 1, 1),
+                f"file is {len(data) / 1024 / 1024:.1f} MiB; the most a content file may be is "
+                f"{MAX_FILE_BYTES // 1024 // 1024} MiB",
+                hint="split it: one chapter per file in content/chapters/",
+            )
+        ]
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        good = data[: exc.start].decode("utf-8", errors="replace")
+        line, col = _line_col(good, len(good))
+        return None, [
+            diagnostic(
+                "D106",
+                Loc(path, line, col),
+                f"the file is not UTF-8 text (byte 0x{data[exc.start]:02x} at byte {exc.start})",
+                hint="save the file as UTF-8 in your editor (VS Code: 'Save with Encoding' > UTF-8)",
+            )
+        ]
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    return text, []
+
+
+def read_yaml(path: str, data: bytes) -> ReadResult:
+    """Parse one content file; never raises for bad input, reports it."""
+    text, problems = decode(path, data)
+    if text is None:
+        return ReadResult(path, None, problems)
+    result = ReadResult(path, None, [], text)
+    for match in _LEADING_TAB.finditer(text):
+        line, col = _line_col(text, match.start() + len(match.group(1)))
+        result.diagnostics.append(
+            diagnostic(
+                "D103",
+                Loc(path, line, col),
+                "a tab is used for indentation; YAML only allows spaces",
+                hint="replace the tab with spaces (set your editor to 'indent using spaces')",
+            )
+        )
+    if result.diagnostics:
+        return result
+    try:
+        node = yaml.compose(text, Loader=_Loader)
+    except yaml.MarkedYAMLError as exc:
+        result.diagnostics.append(_syntax_diagnostic(path, exc))
+        return result
+    except yaml.YAMLError as exc:  # pragma: no cover - unmarked errors are rare
+        result.diagnostics.append(diagnostic("D101", Loc(path, 1, 1), f"YAML error: {exc}"))
+        return result
+    if node is None:
+        result.root = YMap(Loc(path, 1, 1))
+        return result
+    converter = _Converter(path)
+    try:
+        result.root = converter.convert(node, 0)
+    except _TooComplexError as exc:
+        result.diagnostics.append(diagnostic("D105", exc.loc, exc.message, hint=exc.hint))
+        result.root = None
+        return result
+    result.diagnostics.extend(converter.diagnostics)
+    return result
+
+
+_SYNTAX_HINTS = (
+    (
+        "mapping values are not allowed",
+        'put text that contains ": " in quotes: text: "Ella dijo: hola"',
+    ),
+    ("could not find expected ':'", "a key is missing its ':' or a text needs quotes"),
+    ("found character '\\t'", "replace the tab with spaces"),
+    ("found undefined alias", "define the anchor (&name) before using it (*name)"),
+    ("did not find expected key", "check the indentation of this line against the lines above"),
+    ("found unexpected end of stream", "a quote or bracket is not closed"),
+    (
+        "found unknown escape character",
+        "in double quotes a backslash starts an escape; use single quotes",
+    ),
+    ("expected <block end>", "check the indentation: this line does not line up with its siblings"),
+)
+
+
+def _syntax_diagnostic(path: str, exc: yaml.MarkedYAMLError) -> Diagnostic:
+    mark = exc.problem_mark or exc.context_mark
+    line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+    problem = exc.problem or "invalid YAML"
+    message = f"YAML syntax error: {problem}"
+    if exc.context and exc.context_mark and exc.context_mark is not mark:
+        message += f" ({exc.context} at line {exc.context_mark.line + 1})"
+    hint = next((h for needle, h in _SYNTAX_HINTS if needle in problem), None)
+    return diagnostic("D101", Loc(path, line, col), message, hint=hint)
+
+
+class _TooComplexError(Exception):
+    def __init__(self, loc: Loc, message: str, hint: str) -> None:
+        super().__init__(message)
+        self.loc, self.message, self.hint = loc, message, hint
+
+
+class _Converter:
+    """PyYAML nodes -> YNode, counting nodes as it expands aliases so a 'billion laughs' file stops early."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.count = 0
+        self.diagnostics: list[Diagnostic] = []
+
+    def loc(self, node: yaml.Node) -> Loc:
+        return Loc(self.path, node.start_mark.line + 1, node.start_mark.column + 1)
+
+    def convert(self, node: yaml.Node, depth: int) -> YNode:
+        self.count += 1
+        if self.count > MAX_NODES:
+            raise _TooComplexError(
+                self.loc(node),
+                f"the file expands to more than {MAX_NODES:,} YAML nodes",
+                "anchors and aliases (&a / *a) multiply content; write the content out or split the file",
+            )
+        if depth > MAX_DEPTH:
+            raise _TooComplexError(
+                self.loc(node),
+                f"the YAML is nested more than {MAX_DEPTH} levels deep (or an alias refers to itself)",
+                "flatten the structure; an alias (*a) may not appear inside its own anchor (&a)",
+            )
+        if node.tag not in _STANDARD_TAGS:
+            self.diagnostics.append(
+                diagnostic(
+                    "D108",
+                    self.loc(node),
+                    f"YAML tag '{node.tag}' is not supported in content files",
+                    hint="remove the tag; content files hold plain text, numbers, lists and mappings",
+                )
+            )
+        if isinstance(node, yaml.ScalarNode):
+            return self.scalar(node)
+        if isinstance(node, yaml.SequenceNode):
+            return YSeq(self.loc(node), [self.convert(item, depth + 1) for item in node.value])
+        assert isinstance(node, yaml.MappingNode)
+        return self.mapping(node, depth)
+
+    def scalar(self, node: yaml.ScalarNode) -> YScalar:
+        style = node.style or None
+        if style is None:
+            return YScalar(resolve_plain(node.value), self.loc(node), None)
+        return YScalar(node.value, self.loc(node), style)
+
+    def mapping(self, node: yaml.MappingNode, depth: int) -> YMap:
+        result = YMap(self.loc(node))
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode):
+                self.diagnostics.append(
+                    diagnostic(
+                        "D108",
+                        self.loc(key_node),
+                        "a key must be a plain word, not a list or a mapping",
+                        hint="write keys as ids, e.g. 'inicio:'",
+                    )
+                )
+                continue
+            key = YScalar(key_node.value, self.loc(key_node), key_node.style or None)
+            if key.value in result.entries:
+                first = result.entries[str(key.value)][0].loc
+                self.diagnostics.append(
+                    diagnostic(
+                        "D102",
+                        key.loc,
+                        f"duplicate key '{key.value}' (first defined at line {first.line})",
+                        hint="rename one of them or merge them; YAML keeps only the last one",
+                        related=(first,),
+                    )
+                )
+                continue
+            result.entries[str(key.value)] = (key, self.convert(value_node, depth + 1))
+        return result

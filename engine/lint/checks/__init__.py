@@ -1,0 +1,3 @@
+"""Built-in checks; importing this package registers them all."""
+
+from engine.lint.checks import expressions, references, shape, text, values  # noqa: F401
