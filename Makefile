@@ -21,8 +21,9 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 run: $(STAMP)
+	$(BIN)/diana db upgrade
 	$(BIN)/diana lint $(CONTENT)
-	$(BIN)/diana play $(CONTENT)
+	$(BIN)/diana chat --content $(CONTENT)
 
 test: $(STAMP)
 	$(BIN)/ruff check .

@@ -6,7 +6,9 @@ Exit codes: 0 success; 1 the content (or the command's subject) has errors; 2 th
 
 from __future__ import annotations
 
+import asyncio
 import json
+import os
 import sys
 from datetime import date
 from enum import Enum
@@ -16,12 +18,17 @@ import typer
 from rich.console import Console
 
 from cli import lint_output, terminal_view
+from cli.chat import chat_loop
 from cli.config import ConfigError, lint_config
 from cli.playtest import Playtest
+from cli.runtime import NotMigratedError, open_database, open_runtime
 from engine.content.api import build_path, lint_path
 from engine.diagnostics import ContentError
 from engine.mood import KeywordClassifier
 from engine.play import Context
+from engine.settings import Settings, SettingsError, load_settings
+from engine.store import migrate
+from engine.store.players import UserInfo
 
 app = typer.Typer(
     name="diana",
@@ -171,6 +178,94 @@ def _script_lines(script: str) -> list[str]:
     except OSError as exc:
         raise fail(f"cannot read script: {exc}") from None
     return [ln.strip() for ln in text.splitlines() if ln.strip() and not ln.lstrip().startswith("#")]
+
+
+db_app = typer.Typer(help="Database schema: migrate and inspect.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+
+
+def _settings() -> Settings:
+    try:
+        return load_settings()
+    except SettingsError as exc:
+        raise fail(str(exc)) from None
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: str = typer.Argument("head", help="Target revision.")) -> None:
+    """Apply the migrations (DATABASE_URL, or ./diana.db when unset). Safe to run repeatedly."""
+    settings = _settings()
+
+    async def run() -> tuple[str | None, str | None]:
+        async with open_database(settings) as database:
+            await migrate.upgrade(database, revision)
+            return await migrate.current(database)
+
+    try:
+        now, head = asyncio.run(run())
+    except OSError as exc:
+        raise fail(f"cannot reach the database: {exc}") from None
+    console.print(f"database at revision [bold]{now}[/] (head {head})", highlight=False)
+
+
+@db_app.command("current")
+def db_current(
+    output: str = typer.Option("human", "--format", "-f", help="human or json."),
+) -> None:
+    """Show the database's migration revision and the newest one this code knows (exit 1 if behind)."""
+    settings = _settings()
+
+    async def run() -> tuple[str | None, str | None]:
+        async with open_database(settings) as database:
+            return await migrate.current(database)
+
+    now, head = asyncio.run(run())
+    if output == "json":
+        print(json.dumps({"current": now, "head": head, "up_to_date": now == head}))
+    else:
+        state = "[green]up to date[/]" if now == head else "[yellow]behind: run diana db upgrade[/]"
+        console.print(f"current {now or 'none'}, head {head}: {state}", highlight=False)
+    raise typer.Exit(0 if now == head else 1)
+
+
+@app.command()
+def chat(
+    user: int = typer.Option(1, "--user", "-u", help="The player's id (a Telegram user id)."),
+    name: str = typer.Option("", "--name", help="The player's first name (default: $USER)."),
+    language: str = typer.Option("", "--language", help="Player language (es, en)."),
+    path: Path = typer.Option(None, "--content", help="Content folder (default: CONTENT_DIR)."),
+    script: str = typer.Option("", "--script", help="Read inputs from FILE (or -), print a transcript."),
+) -> None:
+    """Play as a player in the terminal, through the same services and database as the bot.
+
+    Progress is saved: quit and run it again to resume where you left off. Uses DATABASE_URL
+    (default: ./diana.db); run [bold]diana db upgrade[/] first.
+    """
+    settings = _settings()
+    content_dir = path or settings.content_dir
+    who = UserInfo(
+        id=user,
+        first_name=name or os.environ.get("USER", "") or "Player",
+        language=language or None,
+    )
+    lines = iter(_script_lines(script)) if script else None
+
+    async def run() -> None:
+        async with open_runtime(settings, content_dir) as runtime:
+            await chat_loop(runtime.play, who, console, lines, None if lines else _read_line)
+
+    try:
+        asyncio.run(run())
+    except NotMigratedError as exc:
+        raise fail(str(exc)) from None
+    except ContentError as exc:
+        raise fail(f"the story has errors; run 'diana lint {content_dir}' ({exc})", 1) from None
+    except (FileNotFoundError, NotADirectoryError) as exc:
+        raise fail(str(exc)) from None
+
+
+def _read_line() -> str:
+    return console.input("[bold cyan]› [/]")
 
 
 def main() -> None:

@@ -1,0 +1,86 @@
+"""Configuration from the environment (and ``.env``), validated once at start.
+
+A missing or malformed setting stops the process with one line naming it (see :func:`load_settings`),
+never with a traceback deep inside the first request that needed it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+SQLITE_DEFAULT = "sqlite+aiosqlite:///./diana.db"
+
+
+class SettingsError(ValueError):
+    """One clear line: which setting is wrong and why."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    telegram_bot_token: str | None = None
+    webhook_url: str | None = None
+    webhook_secret: str | None = None
+    database_url: str = SQLITE_DEFAULT
+    redis_url: str | None = None
+    admin_ids: Annotated[frozenset[int], NoDecode] = frozenset()
+    stripe_secret_key: str | None = None
+    stripe_webhook_secret: str | None = None
+    stripe_api_base: str | None = None
+    telegram_api_base: str | None = None
+    host: str = "0.0.0.0"
+    port: int = Field(default=8080, ge=1, le=65535)
+    default_locale: str = "es"
+    log_format: str = Field(default="text", pattern="^(text|json)$")
+    content_dir: Path = Path("content")
+
+    @field_validator("database_url", mode="before")
+    @classmethod
+    def _async_driver(cls, value: object) -> object:
+        """Accept the URLs people paste (postgres://, postgresql://, sqlite:///) and pick async drivers."""
+        if not isinstance(value, str) or not value:
+            return SQLITE_DEFAULT if value == "" else value
+        for prefix in ("postgres://", "postgresql://"):
+            if value.startswith(prefix):
+                return "postgresql+asyncpg://" + value[len(prefix) :]
+        if value.startswith("sqlite:///"):
+            return "sqlite+aiosqlite:///" + value[len("sqlite:///") :]
+        if not value.startswith(("postgresql+asyncpg://", "sqlite+aiosqlite://")):
+            raise ValueError("use postgresql://... or sqlite:///path.db")
+        return value
+
+    @field_validator("admin_ids", mode="before")
+    @classmethod
+    def _ids(cls, value: object) -> object:
+        if isinstance(value, str):
+            parts = [p.strip() for p in value.replace(";", ",").split(",") if p.strip()]
+            try:
+                return frozenset(int(p) for p in parts)
+            except ValueError:
+                raise ValueError("a comma-separated list of Telegram user ids, e.g. 123,456") from None
+        return value
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _https(cls, value: str | None) -> str | None:
+        if value and not value.startswith(("https://", "http://")):
+            raise ValueError("must be an http(s) URL")
+        return value
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Settings from the environment; SettingsError with one line naming the bad setting."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        name = str(first["loc"][0]).upper() if first["loc"] else "setting"
+        raise SettingsError(f"{name}: {first['msg']} (got {first.get('input')!r})") from None

@@ -1,0 +1,1 @@
+"""Persistence adapters: SQLAlchemy Core (async) over PostgreSQL (asyncpg) or SQLite (aiosqlite)."""

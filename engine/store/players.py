@@ -1,0 +1,339 @@
+"""The player repository: everything one decision reads and writes, as statements built once.
+
+The hot path is: lock (one SELECT joining users, gamification and story state, ``FOR UPDATE OF`` the
+gamification row) → mark the update processed → write state, balance, decision, ledger, outbox. Building
+the Core statements once at import lets SQLAlchemy reuse their compiled form (measured ~1.6x faster than
+building per call, see ../shared/measurements.md).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from engine.store.tables import (
+    outbox,
+    player_states,
+    points_transactions,
+    processed_updates,
+    story_decisions,
+    user_achievements,
+    user_character_relationships,
+    user_gamification,
+    user_story_progress,
+    users,
+)
+
+u, g, ps = users.c, user_gamification.c, player_states.c
+
+_COLUMNS = (
+    u.id,
+    u.first_name,
+    u.language,
+    u.timezone,
+    u.banned,
+    u.last_seen_at,
+    g.balance,
+    g.total_earned,
+    g.level,
+    g.streak,
+    g.vip_until,
+    g.economy,
+    ps.release,
+    ps.scene,
+    ps.turn,
+    ps.nonce,
+    ps.state,
+    ps.version,
+)
+# Lock first, read second: under READ COMMITTED a statement that waited for a row lock re-checks only
+# the locked row, so columns joined from other tables could be from before the previous decision
+# committed. A separate read after the lock sees everything that decision wrote.
+_LOCK = sa.select(g.user_id).where(g.user_id == sa.bindparam("uid")).with_for_update()
+_READ = (
+    sa.select(*_COLUMNS)
+    .select_from(
+        users.join(user_gamification, g.user_id == u.id).outerjoin(player_states, ps.user_id == u.id)
+    )
+    .where(u.id == sa.bindparam("uid"))
+)
+
+_INSERT_STATE = sa.insert(player_states)
+_UPDATE_STATE = (
+    sa.update(player_states)
+    .where(ps.user_id == sa.bindparam("uid"))
+    .values(
+        release=sa.bindparam("release"),
+        chapter=sa.bindparam("chapter"),
+        scene=sa.bindparam("scene"),
+        turn=sa.bindparam("turn"),
+        nonce=sa.bindparam("nonce"),
+        state=sa.bindparam("state", type_=player_states.c.state.type),
+        version=ps.version + 1,
+        updated_at=sa.bindparam("now"),
+    )
+)
+_UPDATE_GAMIFICATION = (
+    sa.update(user_gamification)
+    .where(g.user_id == sa.bindparam("uid"))
+    .values(
+        balance=sa.bindparam("balance"),
+        total_earned=sa.bindparam("total_earned"),
+        level=sa.bindparam("level"),
+        streak=sa.bindparam("streak"),
+        economy=sa.bindparam("economy", type_=user_gamification.c.economy.type),
+        updated_at=sa.bindparam("now"),
+    )
+)
+_TOUCH_USER = sa.update(users).where(u.id == sa.bindparam("uid")).values(last_seen_at=sa.bindparam("now"))
+_INSERT_DECISION = sa.insert(story_decisions)
+_INSERT_LEDGER = sa.insert(points_transactions)
+_INSERT_OUTBOX = sa.insert(outbox)
+_INSERT_ACHIEVEMENT = sa.insert(user_achievements)
+
+
+@dataclass(frozen=True, slots=True)
+class UserInfo:
+    id: int
+    first_name: str = ""
+    last_name: str | None = None
+    username: str | None = None
+    language: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PlayerRow:
+    user_id: int
+    first_name: str
+    language: str | None
+    timezone: str
+    banned: bool
+    last_seen_at: datetime
+    balance: int
+    total_earned: int
+    level: int
+    streak: int
+    vip_until: datetime | None
+    economy: dict[str, Any]
+    release: str | None
+    scene: str | None
+    turn: int | None
+    nonce: str | None
+    state: dict[str, Any] | None
+    version: int | None
+
+    @property
+    def has_state(self) -> bool:
+        return self.state is not None
+
+
+def _player(row: Any) -> PlayerRow | None:
+    return PlayerRow(*row) if row is not None else None
+
+
+def _dialect_insert(conn: AsyncConnection, table: sa.Table) -> Any:
+    return (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(table)
+
+
+class PlayerStore:
+    """Statements over one connection/transaction; the service owns the transaction."""
+
+    async def ensure_user(self, conn: AsyncConnection, user: UserInfo, now: datetime) -> bool:
+        """Create or refresh the user and their gamification row; True if the user is new."""
+        insert = _dialect_insert(conn, users).values(
+            id=user.id,
+            first_name=user.first_name[:128],
+            last_name=user.last_name,
+            username=user.username,
+            language=user.language,
+            created_at=now,
+            last_seen_at=now,
+        )
+        created = await conn.execute(insert.on_conflict_do_nothing(index_elements=["id"]))
+        is_new = created.rowcount == 1
+        if not is_new:
+            await conn.execute(
+                sa.update(users)
+                .where(u.id == user.id)
+                .values(
+                    first_name=user.first_name[:128] or users.c.first_name,
+                    last_name=user.last_name,
+                    username=user.username,
+                    language=sa.func.coalesce(users.c.language, user.language),
+                    last_seen_at=now,
+                )
+            )
+        await conn.execute(
+            _dialect_insert(conn, user_gamification)
+            .values(user_id=user.id, economy={}, updated_at=now)
+            .on_conflict_do_nothing(index_elements=["user_id"])
+        )
+        return is_new
+
+    async def lock(self, conn: AsyncConnection, user_id: int) -> PlayerRow | None:
+        locked = (await conn.execute(_LOCK, {"uid": user_id})).first()
+        if locked is None:
+            return None
+        return _player((await conn.execute(_READ, {"uid": user_id})).first())
+
+    async def read(self, conn: AsyncConnection, user_id: int) -> PlayerRow | None:
+        return _player((await conn.execute(_READ, {"uid": user_id})).first())
+
+    async def mark_update(self, conn: AsyncConnection, update_id: int, user_id: int, now: datetime) -> bool:
+        """Record a Telegram update id; False if it was already processed (a replay)."""
+        stmt = (
+            _dialect_insert(conn, processed_updates)
+            .values(update_id=update_id, user_id=user_id, processed_at=now)
+            .on_conflict_do_nothing(index_elements=["update_id"])
+        )
+        return (await conn.execute(stmt)).rowcount == 1
+
+    async def write_state(
+        self,
+        conn: AsyncConnection,
+        row: PlayerRow,
+        *,
+        release: str,
+        scene: str,
+        turn: int,
+        nonce: str,
+        state: dict[str, Any],
+        now: datetime,
+    ) -> None:
+        chapter = scene.partition(".")[0]
+        if row.has_state:
+            await conn.execute(
+                _UPDATE_STATE,
+                {
+                    "uid": row.user_id,
+                    "release": release,
+                    "chapter": chapter,
+                    "scene": scene,
+                    "turn": turn,
+                    "nonce": nonce,
+                    "state": state,
+                    "now": now,
+                },
+            )
+        else:
+            await conn.execute(
+                _INSERT_STATE,
+                {
+                    "user_id": row.user_id,
+                    "release": release,
+                    "chapter": chapter,
+                    "scene": scene,
+                    "turn": turn,
+                    "nonce": nonce,
+                    "state": state,
+                    "version": 1,
+                    "updated_at": now,
+                },
+            )
+
+    async def write_gamification(
+        self,
+        conn: AsyncConnection,
+        user_id: int,
+        *,
+        balance: int,
+        total_earned: int,
+        level: int,
+        streak: int,
+        economy: dict[str, Any],
+        now: datetime,
+    ) -> None:
+        await conn.execute(
+            _UPDATE_GAMIFICATION,
+            {
+                "uid": user_id,
+                "balance": balance,
+                "total_earned": total_earned,
+                "level": level,
+                "streak": streak,
+                "economy": economy,
+                "now": now,
+            },
+        )
+
+    async def touch(self, conn: AsyncConnection, user_id: int, now: datetime) -> None:
+        await conn.execute(_TOUCH_USER, {"uid": user_id, "now": now})
+
+    async def record_decision(self, conn: AsyncConnection, values: dict[str, Any]) -> None:
+        await conn.execute(_INSERT_DECISION, values)
+
+    async def append_ledger(self, conn: AsyncConnection, rows: Sequence[dict[str, Any]]) -> None:
+        if rows:
+            await conn.execute(_INSERT_LEDGER, list(rows))
+
+    async def append_outbox(self, conn: AsyncConnection, rows: Sequence[dict[str, Any]]) -> None:
+        if rows:
+            await conn.execute(_INSERT_OUTBOX, list(rows))
+
+    async def add_achievements(self, conn: AsyncConnection, rows: Sequence[dict[str, Any]]) -> None:
+        if rows:
+            stmt = _dialect_insert(conn, user_achievements).on_conflict_do_nothing()
+            await conn.execute(stmt, list(rows))
+
+    async def set_bonds(
+        self, conn: AsyncConnection, user_id: int, bonds: dict[str, int], now: datetime
+    ) -> None:
+        for character, bond in bonds.items():
+            stmt = _dialect_insert(conn, user_character_relationships).values(
+                user_id=user_id, character=character, bond=bond, updated_at=now
+            )
+            await conn.execute(
+                stmt.on_conflict_do_update(
+                    index_elements=["user_id", "character"],
+                    set_={"bond": bond, "updated_at": now},
+                )
+            )
+
+    async def progress(
+        self,
+        conn: AsyncConnection,
+        user_id: int,
+        chapter: str,
+        now: datetime,
+        *,
+        completed: bool = False,
+        ending: str | None = None,
+    ) -> None:
+        stmt = _dialect_insert(conn, user_story_progress).values(
+            user_id=user_id,
+            chapter=chapter,
+            started_at=now,
+            completed_at=now if completed else None,
+            ending=ending,
+        )
+        if completed:
+            stmt = stmt.on_conflict_do_update(
+                index_elements=["user_id", "chapter"],
+                set_={"completed_at": now, "ending": ending},
+            )
+        else:
+            stmt = stmt.on_conflict_do_nothing(index_elements=["user_id", "chapter"])
+        await conn.execute(stmt)
+
+    async def balance_from_ledger(self, conn: AsyncConnection, user_id: int) -> int:
+        total = await conn.scalar(
+            sa.select(sa.func.coalesce(sa.func.sum(points_transactions.c.amount), 0)).where(
+                points_transactions.c.user_id == user_id
+            )
+        )
+        return int(total or 0)
+
+
+def local_day(now: datetime, timezone: str) -> date:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        return now.astimezone(ZoneInfo(timezone)).date()
+    except (ZoneInfoNotFoundError, ValueError):
+        return now.date()

@@ -1,0 +1,223 @@
+"""The database schema, as SQLAlchemy Core tables shared by the migrations and the repositories.
+
+Every index says which query it serves; a table without a hot query has only its primary key.
+Timestamps are timezone-aware UTC. JSON columns hold what is read and written whole (a player's story
+state, an event's payload) and is never queried by its parts on a hot path.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
+
+metadata = sa.MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+TS = sa.DateTime(timezone=True)
+JSONB = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
+
+
+def _user_fk() -> sa.ForeignKey:
+    # Erasing a user (/deleteme) deletes every row that is about them.
+    return sa.ForeignKey("users.id", ondelete="CASCADE")
+
+
+users = sa.Table(
+    "users",
+    metadata,
+    sa.Column("id", sa.BigInteger, primary_key=True, autoincrement=False),  # Telegram user id
+    sa.Column("first_name", sa.String(128), nullable=False, server_default=""),
+    sa.Column("last_name", sa.String(128)),
+    sa.Column("username", sa.String(64)),
+    sa.Column("language", sa.String(16)),
+    sa.Column("timezone", sa.String(64), nullable=False, server_default="UTC"),
+    sa.Column("created_at", TS, nullable=False),
+    sa.Column("last_seen_at", TS, nullable=False),
+    sa.Column("banned", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("is_admin", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("referred_by", sa.BigInteger),
+    # /stats "players today / 7 days": range scan on last_seen_at.
+    sa.Index("ix_users_last_seen_at", "last_seen_at"),
+)
+
+user_profiles = sa.Table(
+    "user_profiles",
+    metadata,
+    sa.Column("user_id", sa.BigInteger, _user_fk(), primary_key=True),
+    sa.Column("archetype", sa.String(64)),
+    sa.Column("preferences", JSONB, nullable=False, default=dict),
+    sa.Column("updated_at", TS, nullable=False),
+)
+
+player_states = sa.Table(
+    "player_states",
+    metadata,
+    sa.Column("user_id", sa.BigInteger, _user_fk(), primary_key=True),
+    sa.Column("release", sa.String(64), nullable=False),  # content hash the state was written on
+    sa.Column("chapter", sa.String(64), nullable=False),
+    sa.Column("scene", sa.String(160), nullable=False),
+    sa.Column("turn", sa.Integer, nullable=False),
+    sa.Column("nonce", sa.String(16), nullable=False),  # per-view token carried by buttons
+    sa.Column("state", JSONB, nullable=False),  # engine.play.PlayerState.to_dict(), format-versioned
+    sa.Column("version", sa.Integer, nullable=False, server_default="1"),
+    sa.Column("updated_at", TS, nullable=False),
+    # Publishing counts players per scene (compatibility check) and migrates those on removed scenes.
+    sa.Index("ix_player_states_scene", "scene"),
+)
+
+user_gamification = sa.Table(
+    "user_gamification",
+    metadata,
+    sa.Column("user_id", sa.BigInteger, _user_fk(), primary_key=True),
+    sa.Column("balance", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("total_earned", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("level", sa.Integer, nullable=False, server_default="1"),
+    sa.Column("streak", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("last_checkin", sa.Date),
+    sa.Column("vip_until", TS),
+    sa.Column("economy", JSONB, nullable=False, default=dict),  # daily counters, once-rules fired
+    sa.Column("updated_at", TS, nullable=False),
+    sa.CheckConstraint("balance >= 0", name="balance_not_negative"),
+    # Leaderboard fallback without Redis: ORDER BY total_earned DESC LIMIT 10.
+    sa.Index("ix_user_gamification_total_earned", "total_earned"),
+)
+
+points_transactions = sa.Table(
+    "points_transactions",
+    metadata,
+    sa.Column("id", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True),
+    sa.Column("user_id", sa.BigInteger, _user_fk(), nullable=False),
+    sa.Column("amount", sa.Integer, nullable=False),
+    sa.Column("kind", sa.String(16), nullable=False),  # earn | spend | purchase | refund | adjust
+    sa.Column("reason", sa.String(200), nullable=False),
+    sa.Column("event", sa.String(40)),
+    sa.Column("idempotency_key", sa.String(200), nullable=False),
+    sa.Column("balance_after", sa.Integer, nullable=False),
+    sa.Column("created_at", TS, nullable=False),
+    sa.UniqueConstraint("idempotency_key"),
+    # `diana users show` (last transactions) and `diana economy verify` (sum per user).
+    sa.Index("ix_points_transactions_user_id_created_at", "user_id", "created_at"),
+)
+
+achievements = sa.Table(
+    "achievements",
+    metadata,
+    sa.Column("release", sa.String(64), primary_key=True),
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column("title", JSONB, nullable=False),
+    sa.Column("secret", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("tiers", JSONB, nullable=False, default=list),
+    sa.Column("reward_points", sa.Integer, nullable=False, server_default="0"),
+)
+
+user_achievements = sa.Table(
+    "user_achievements",
+    metadata,
+    sa.Column("user_id", sa.BigInteger, _user_fk(), primary_key=True),
+    sa.Column("achievement_id", sa.String(64), primary_key=True),
+    sa.Column("tier", sa.String(16), primary_key=True),  # "" for an untiered achievement
+    sa.Column("unlocked_at", TS, nullable=False),
+)
+
+story_decisions = sa.Table(
+    "story_decisions",
+    metadata,
+    sa.Column("id", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True),
+    sa.Column("user_id", sa.BigInteger, _user_fk(), nullable=False),
+    sa.Column("release", sa.String(64), nullable=False),
+    sa.Column("action", sa.String(16), nullable=False),  # choose | continue | say | next_chapter ...
+    sa.Column("chapter", sa.String(64), nullable=False),
+    sa.Column("scene", sa.String(160), nullable=False),
+    sa.Column("choice", sa.String(64)),
+    sa.Column("turn", sa.Integer, nullable=False),
+    sa.Column("created_at", TS, nullable=False),
+    # /stats "top choices": GROUP BY scene, choice over a time window.
+    sa.Index("ix_story_decisions_created_at", "created_at"),
+    sa.Index("ix_story_decisions_user_id", "user_id"),
+)
+
+user_story_progress = sa.Table(
+    "user_story_progress",
+    metadata,
+    sa.Column("user_id", sa.BigInteger, _user_fk(), primary_key=True),
+    sa.Column("chapter", sa.String(64), primary_key=True),
+    sa.Column("started_at", TS, nullable=False),
+    sa.Column("completed_at", TS),
+    sa.Column("ending", sa.String(16)),
+    # Per-chapter completion leaderboards and analytics: WHERE chapter = ? AND completed_at IS NOT NULL.
+    sa.Index("ix_user_story_progress_chapter_completed_at", "chapter", "completed_at"),
+)
+
+user_character_relationships = sa.Table(
+    "user_character_relationships",
+    metadata,
+    sa.Column("user_id", sa.BigInteger, _user_fk(), primary_key=True),
+    sa.Column("character", sa.String(64), primary_key=True),
+    sa.Column("bond", sa.Integer, nullable=False),
+    sa.Column("updated_at", TS, nullable=False),
+)
+
+user_subscriptions = sa.Table(
+    "user_subscriptions",
+    metadata,
+    sa.Column("id", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True),
+    sa.Column("user_id", sa.BigInteger, _user_fk(), nullable=False),
+    sa.Column("provider", sa.String(16), nullable=False),  # telegram | stripe
+    sa.Column("external_id", sa.String(200), nullable=False),
+    sa.Column("product_id", sa.String(64), nullable=False),
+    sa.Column("status", sa.String(32), nullable=False),
+    sa.Column("current_period_end", TS),
+    sa.Column("created_at", TS, nullable=False),
+    sa.Column("updated_at", TS, nullable=False),
+    sa.UniqueConstraint("provider", "external_id"),
+    sa.Index("ix_user_subscriptions_user_id", "user_id"),
+)
+
+processed_updates = sa.Table(
+    "processed_updates",
+    metadata,
+    sa.Column("update_id", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("user_id", sa.BigInteger),
+    sa.Column("processed_at", TS, nullable=False),
+    # Pruning old ids: DELETE WHERE processed_at < ?.
+    sa.Index("ix_processed_updates_processed_at", "processed_at"),
+)
+
+outbox = sa.Table(
+    "outbox",
+    metadata,
+    sa.Column("id", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True),
+    sa.Column("event_id", sa.String(64), nullable=False),
+    sa.Column("user_id", sa.BigInteger),
+    sa.Column("type", sa.String(40), nullable=False),
+    sa.Column("payload", JSONB, nullable=False),
+    sa.Column("created_at", TS, nullable=False),
+    sa.Column("published_at", TS),
+    sa.UniqueConstraint("event_id"),
+    # The relay: WHERE published_at IS NULL ORDER BY id LIMIT n (partial index: only the backlog).
+    sa.Index(
+        "ix_outbox_unpublished",
+        "id",
+        postgresql_where=sa.text("published_at IS NULL"),
+        sqlite_where=sa.text("published_at IS NULL"),
+    ),
+)
+
+audit_log = sa.Table(
+    "audit_log",
+    metadata,
+    sa.Column("id", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True),
+    sa.Column("actor", sa.String(64), nullable=False),  # "cli:<os user>" or "tg:<user id>"
+    sa.Column("action", sa.String(64), nullable=False),
+    sa.Column("subject", sa.String(200)),
+    sa.Column("details", JSONB, nullable=False, default=dict),
+    sa.Column("created_at", TS, nullable=False),
+    sa.Index("ix_audit_log_created_at", "created_at"),
+)
