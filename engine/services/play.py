@@ -37,7 +37,8 @@ from engine.play.interpreter import default_view
 from engine.services.clock import Clock, SystemClock
 from engine.services.content import ContentSource
 from engine.store.database import Database
-from engine.store.players import PlayerRow, PlayerStore, UserInfo, local_day
+from engine.store.players import DecisionWrite, PlayerRow, PlayerStore, UserInfo, local_day
+from engine.store.players_pg import store_for
 
 TOUCH_AFTER = timedelta(minutes=5)
 TokenSource = Callable[[], str]
@@ -83,7 +84,7 @@ class PlayService:
         self.content = content
         self.clock = clock or SystemClock()
         self.tokens = tokens
-        self.store = store or PlayerStore()
+        self.store = store or store_for(database.dialect)
 
     # -- the use cases ---------------------------------------------------------------------
     async def start(self, user: UserInfo, *, update_id: int | None = None) -> Decision:
@@ -227,86 +228,72 @@ class PlayService:
         data = after.to_dict()
         for column_owned in ("points", "economy", "turn", "scene"):
             data.pop(column_owned, None)
-        await self.store.write_state(
-            conn,
-            row,
-            release=bundle.content_hash,
-            scene=after.scene,
-            turn=after.turn,
-            nonce=nonce,
-            state=data,
-            now=now,
-        )
-        economy = after.economy
         balance = row.balance
         ledger = []
         for number, award in enumerate(step.awards):
             balance += award.amount
             ledger.append(
                 {
-                    "user_id": uid,
                     "amount": award.amount,
                     "kind": award.kind,
                     "reason": award.reason[:200],
                     "event": award.event,
                     "idempotency_key": f"play:{uid}:{before.turn}:{number}",
                     "balance_after": balance,
-                    "created_at": now,
                 }
             )
         if balance != after.points:  # pragma: no cover - an interpreter bug, never a player's
             raise AssertionError(f"ledger {balance} disagrees with state {after.points}")
-        await self.store.append_ledger(conn, ledger)
+        economy = after.economy
+        gamification = None
         if ledger or economy != before.economy:
-            await self.store.write_gamification(
-                conn,
-                uid,
-                balance=after.points,
-                total_earned=economy.total_earned,
-                level=level_for(bundle.rewards, economy.total_earned),
-                streak=economy.streak,
-                economy=economy.to_dict(),
-                now=now,
-            )
+            gamification = {
+                "balance": after.points,
+                "total_earned": economy.total_earned,
+                "level": level_for(bundle.rewards, economy.total_earned),
+                "streak": economy.streak,
+                "economy": economy.to_dict(),
+            }
         scene_before = bundle.scenes.get(before.scene) if before.scene else None
         choice = None
         if choice_index is not None and scene_before is not None:
             choice = scene_before.choices[choice_index].key
-        await self.store.record_decision(
-            conn,
-            {
-                "user_id": uid,
-                "release": bundle.content_hash,
+        last_seen = _aware(row.last_seen_at)
+        write = DecisionWrite(
+            user_id=uid,
+            is_new_state=not row.has_state,
+            release=bundle.content_hash,
+            scene=after.scene,
+            turn=after.turn,
+            nonce=nonce,
+            state=data,
+            now=now,
+            gamification=gamification,
+            decision={
                 "action": kind,
                 "chapter": before.chapter or after.chapter,
                 "scene": before.scene or after.scene,
                 "choice": choice,
                 "turn": before.turn,
-                "created_at": now,
             },
-        )
-        await self.store.append_outbox(
-            conn,
-            [
+            ledger=ledger,
+            events=[
                 {
                     "event_id": f"{uid}:{before.turn}:{number}",
-                    "user_id": uid,
                     "type": event.type,
                     "payload": {**event.to_dict(), "release": bundle.content_hash, "at": now.isoformat()},
-                    "created_at": now,
                 }
                 for number, event in enumerate(step.events)
             ],
+            achievements=[
+                {"achievement_id": aid, "tier": tier}
+                for aid, tier in after.achievements.items()
+                if before.achievements.get(aid) != tier
+            ],
+            bonds={c: b for c, b in after.bonds.items() if before.bonds.get(c) != b},
+            touch=last_seen is None or now - last_seen > TOUCH_AFTER,
         )
-        new_achievements = [
-            {"user_id": uid, "achievement_id": aid, "tier": tier, "unlocked_at": now}
-            for aid, tier in after.achievements.items()
-            if before.achievements.get(aid) != tier
-        ]
-        await self.store.add_achievements(conn, new_achievements)
-        changed_bonds = {c: b for c, b in after.bonds.items() if before.bonds.get(c) != b}
-        if changed_bonds:
-            await self.store.set_bonds(conn, uid, changed_bonds, now)
+        await self.store.commit_decision(conn, write)
         for event in step.events:
             if (
                 event.type == "scene_entered"
@@ -317,6 +304,3 @@ class PlayService:
             elif event.type == "ending_reached" and event.chapter:
                 ending = str(event.data.get("ending", ""))
                 await self.store.progress(conn, uid, event.chapter, now, completed=True, ending=ending)
-        last_seen = _aware(row.last_seen_at)
-        if last_seen is None or now - last_seen > TOUCH_AFTER:
-            await self.store.touch(conn, uid, now)

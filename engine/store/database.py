@@ -2,7 +2,9 @@
 
 SQLite has no ``SELECT ... FOR UPDATE``; instead every transaction starts with ``BEGIN IMMEDIATE`` so
 writers queue on the database lock, which gives the same one-decision-at-a-time guarantee per player
-(and per database). PostgreSQL locks the player's row. Tests isolate themselves in a schema of their own
+(and per database). PostgreSQL locks the player's row, and its transactions are the driver's own
+(asyncpg), begun and committed by :meth:`Database.transaction`; the SQLAlchemy engine itself runs in
+AUTOCOMMIT mode so it never wraps statements in a transaction of its own. Tests isolate themselves in a schema of their own
 (``schema=``), set as the connection's search_path.
 """
 
@@ -32,8 +34,37 @@ class Database:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncConnection]:
-        async with self.engine.begin() as conn:
-            yield conn
+        """One transaction. On PostgreSQL the driver owns it (see module docstring)."""
+        if self.is_sqlite:
+            async with self.engine.begin() as conn:
+                yield conn
+            return
+        async with self.engine.connect() as conn:
+            driver = (await conn.get_raw_connection()).driver_connection
+            assert driver is not None
+            transaction = driver.transaction()
+            await transaction.start()
+            try:
+                yield conn
+            except BaseException:
+                if driver.is_closed():
+                    await conn.invalidate()  # never hand a dead connection back to the pool
+                else:
+                    await transaction.rollback()
+                raise
+            try:
+                await transaction.commit()
+            except BaseException:
+                if driver.is_closed():
+                    await conn.invalidate()
+                raise
+
+    @property
+    def transactional_engine(self) -> AsyncEngine:
+        """An engine whose ``begin()`` really begins (migrations want transactional DDL)."""
+        if self.is_sqlite:
+            return self.engine
+        return self.engine.execution_options(isolation_level="READ COMMITTED")
 
     @asynccontextmanager
     async def connect(self) -> AsyncIterator[AsyncConnection]:
@@ -55,10 +86,8 @@ class Database:
 
 
 def create_database(url: str, *, schema: str | None = None, pool_size: int = 20) -> Database:
-    kwargs: dict[str, Any] = {"pool_pre_ping": True}
     if url.startswith("sqlite"):
-        kwargs = {"connect_args": {"timeout": 30}}
-        engine = create_async_engine(url, **kwargs)
+        engine = create_async_engine(url, connect_args={"timeout": 30})
         _sqlite_immediate(engine)
         return Database(engine, url)
     connect_args: dict[str, Any] = {}
@@ -69,7 +98,14 @@ def create_database(url: str, *, schema: str | None = None, pool_size: int = 20)
         pool_size=pool_size,
         max_overflow=pool_size,
         connect_args=connect_args,
-        **kwargs,
+        # SQLAlchemy never BEGINs on its own: Database.transaction() starts the driver's transaction,
+        # which SQLAlchemy statements on that connection join. That saves the client most of its
+        # per-decision CPU (bench/decisions.py) and keeps one transaction per decision.
+        isolation_level="AUTOCOMMIT",
+        # No pre-ping: it is a round trip per transaction. A dropped connection raises once inside
+        # its transaction (rolled back, nothing written) and SQLAlchemy then discards the pool's
+        # connections from before the drop (tests/runtime: connection killed mid-transaction).
+        pool_pre_ping=False,
     )
     return Database(engine, url)
 

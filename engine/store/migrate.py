@@ -28,7 +28,7 @@ async def upgrade(database: Database, revision: str = "head") -> None:
         config.attributes["connection"] = connection
         command.upgrade(config, revision)
 
-    async with database.engine.begin() as conn:
+    async with database.transactional_engine.begin() as conn:
         await conn.run_sync(run)
 
 

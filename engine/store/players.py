@@ -133,6 +133,27 @@ class PlayerRow:
         return self.state is not None
 
 
+@dataclass(frozen=True, slots=True)
+class DecisionWrite:
+    """Everything one applied decision writes, so a store can send it in as few round trips as it can."""
+
+    user_id: int
+    is_new_state: bool
+    release: str
+    scene: str
+    turn: int
+    nonce: str
+    state: dict[str, Any]
+    now: datetime
+    gamification: dict[str, Any] | None  # balance, total_earned, level, streak, economy (None: unchanged)
+    decision: dict[str, Any]  # action, chapter, scene, choice, turn
+    ledger: list[dict[str, Any]]  # amount, kind, reason, event, idempotency_key, balance_after
+    events: list[dict[str, Any]]  # event_id, type, payload
+    achievements: list[dict[str, str]]  # achievement_id, tier
+    bonds: dict[str, int]  # changed bonds only
+    touch: bool  # refresh users.last_seen_at
+
+
 def _player(row: Any) -> PlayerRow | None:
     return PlayerRow(*row) if row is not None else None
 
@@ -194,88 +215,6 @@ class PlayerStore:
         )
         return (await conn.execute(stmt)).rowcount == 1
 
-    async def write_state(
-        self,
-        conn: AsyncConnection,
-        row: PlayerRow,
-        *,
-        release: str,
-        scene: str,
-        turn: int,
-        nonce: str,
-        state: dict[str, Any],
-        now: datetime,
-    ) -> None:
-        chapter = scene.partition(".")[0]
-        if row.has_state:
-            await conn.execute(
-                _UPDATE_STATE,
-                {
-                    "uid": row.user_id,
-                    "release": release,
-                    "chapter": chapter,
-                    "scene": scene,
-                    "turn": turn,
-                    "nonce": nonce,
-                    "state": state,
-                    "now": now,
-                },
-            )
-        else:
-            await conn.execute(
-                _INSERT_STATE,
-                {
-                    "user_id": row.user_id,
-                    "release": release,
-                    "chapter": chapter,
-                    "scene": scene,
-                    "turn": turn,
-                    "nonce": nonce,
-                    "state": state,
-                    "version": 1,
-                    "updated_at": now,
-                },
-            )
-
-    async def write_gamification(
-        self,
-        conn: AsyncConnection,
-        user_id: int,
-        *,
-        balance: int,
-        total_earned: int,
-        level: int,
-        streak: int,
-        economy: dict[str, Any],
-        now: datetime,
-    ) -> None:
-        await conn.execute(
-            _UPDATE_GAMIFICATION,
-            {
-                "uid": user_id,
-                "balance": balance,
-                "total_earned": total_earned,
-                "level": level,
-                "streak": streak,
-                "economy": economy,
-                "now": now,
-            },
-        )
-
-    async def touch(self, conn: AsyncConnection, user_id: int, now: datetime) -> None:
-        await conn.execute(_TOUCH_USER, {"uid": user_id, "now": now})
-
-    async def record_decision(self, conn: AsyncConnection, values: dict[str, Any]) -> None:
-        await conn.execute(_INSERT_DECISION, values)
-
-    async def append_ledger(self, conn: AsyncConnection, rows: Sequence[dict[str, Any]]) -> None:
-        if rows:
-            await conn.execute(_INSERT_LEDGER, list(rows))
-
-    async def append_outbox(self, conn: AsyncConnection, rows: Sequence[dict[str, Any]]) -> None:
-        if rows:
-            await conn.execute(_INSERT_OUTBOX, list(rows))
-
     async def add_achievements(self, conn: AsyncConnection, rows: Sequence[dict[str, Any]]) -> None:
         if rows:
             stmt = _dialect_insert(conn, user_achievements).on_conflict_do_nothing()
@@ -320,6 +259,44 @@ class PlayerStore:
         else:
             stmt = stmt.on_conflict_do_nothing(index_elements=["user_id", "chapter"])
         await conn.execute(stmt)
+
+    async def commit_decision(self, conn: AsyncConnection, write: DecisionWrite) -> None:
+        """The portable path: one statement per table, all inside the caller's transaction."""
+        uid, now = write.user_id, write.now
+        chapter = write.scene.partition(".")[0]
+        values = {
+            "release": write.release,
+            "chapter": chapter,
+            "scene": write.scene,
+            "turn": write.turn,
+            "nonce": write.nonce,
+            "state": write.state,
+        }
+        if write.is_new_state:
+            await conn.execute(_INSERT_STATE, {"user_id": uid, **values, "version": 1, "updated_at": now})
+        else:
+            await conn.execute(_UPDATE_STATE, {"uid": uid, **values, "now": now})
+        if write.gamification is not None:
+            await conn.execute(_UPDATE_GAMIFICATION, {"uid": uid, **write.gamification, "now": now})
+        await conn.execute(
+            _INSERT_DECISION,
+            {"user_id": uid, "release": write.release, "created_at": now, **write.decision},
+        )
+        if write.ledger:
+            await conn.execute(
+                _INSERT_LEDGER, [{"user_id": uid, "created_at": now, **row} for row in write.ledger]
+            )
+        if write.events:
+            await conn.execute(
+                _INSERT_OUTBOX, [{"user_id": uid, "created_at": now, **row} for row in write.events]
+            )
+        await self.add_achievements(
+            conn, [{"user_id": uid, "unlocked_at": now, **row} for row in write.achievements]
+        )
+        if write.bonds:
+            await self.set_bonds(conn, uid, write.bonds, now)
+        if write.touch:
+            await conn.execute(_TOUCH_USER, {"uid": uid, "now": now})
 
     async def balance_from_ledger(self, conn: AsyncConnection, user_id: int) -> int:
         total = await conn.scalar(

@@ -166,10 +166,13 @@ async def test_a_failure_mid_decision_writes_nothing(
     started = await play.start(ANA)
     before = (await balance(database, ANA.id), await count(database, story_decisions))
 
-    async def broken(*_: Any, **__: Any) -> None:
+    original = play.store.commit_decision
+
+    async def write_then_fail(conn: Any, write: Any) -> None:
+        await original(conn, write)  # every row of the decision is written, not yet committed
         raise ConnectionResetError("connection dropped mid-transaction")
 
-    monkeypatch.setattr(play.store, "append_outbox", broken)
+    monkeypatch.setattr(play.store, "commit_decision", write_then_fail)
     with pytest.raises(ConnectionResetError):
         await play.choose(ANA.id, started.nonce, 0)
     monkeypatch.undo()
@@ -186,13 +189,13 @@ async def test_connection_killed_mid_transaction_on_postgres(
     play = service(database, example_bundle)
     started = await play.start(ANA)
     before = await balance(database, ANA.id)
-    original = play.store.append_outbox
+    original = play.store.commit_decision
 
-    async def kill_then_write(conn: Any, rows: Any) -> None:
+    async def write_then_kill(conn: Any, write: Any) -> None:
+        await original(conn, write)
         await conn.execute(sa.text("SELECT pg_terminate_backend(pg_backend_pid())"))
-        await original(conn, rows)
 
-    monkeypatch.setattr(play.store, "append_outbox", kill_then_write)
+    monkeypatch.setattr(play.store, "commit_decision", write_then_kill)
     with pytest.raises(Exception, match=r"(?i)terminat|connection|closed"):
         await play.choose(ANA.id, started.nonce, 0)
     monkeypatch.undo()
