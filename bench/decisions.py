@@ -22,16 +22,16 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import asyncpg  # noqa: E402
-import sqlalchemy as sa  # noqa: E402
+import asyncpg
+import sqlalchemy as sa
 
-from bench._common import closing_line, show, summary  # noqa: E402
-from engine.content.api import build_path  # noqa: E402
-from engine.services.content import StaticContent  # noqa: E402
-from engine.services.play import Decision, PlayService  # noqa: E402
-from engine.store.database import create_database  # noqa: E402
-from engine.store.migrate import upgrade  # noqa: E402
-from engine.store.players import UserInfo  # noqa: E402
+from bench._common import closing_line, show, summary
+from engine.content.api import build_path
+from engine.services.content import StaticContent
+from engine.services.play import Decision, PlayService
+from engine.store.database import create_database
+from engine.store.migrate import upgrade
+from engine.store.players import UserInfo
 
 PG = os.environ.get("DIANA_BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
 ROOT = Path(__file__).resolve().parents[1]
