@@ -38,7 +38,16 @@ from engine.expr.parser import parse
 from engine.expr.qualify import resolve_call
 from engine.expr.types import BoolType, EnumType, IntType, StrType, ValueType
 from engine.expr.unparse import unparse
-from engine.expr.wording import NONE_VALUE, Known, NoneValue, compare_hint, did_you_mean, kind, show
+from engine.expr.wording import (
+    NONE_VALUE,
+    Known,
+    NoneValue,
+    closest,
+    compare_hint,
+    did_you_mean,
+    kind,
+    show,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,7 +189,8 @@ class _Checker:
         declared = self.env.characters.get(node.character)
         if declared is not None:
             return declared
-        hint = did_you_mean(f"bond.{node.character}", (f"bond.{c}" for c in self.env.characters))
+        match = closest(node.character, self.env.characters)
+        hint = f"did you mean 'bond.{match}'?" if match else None
         self.report(
             UNDECLARED_NAME,
             node,

@@ -13,7 +13,7 @@ from engine.expr.ast import Call, StrLit
 from engine.expr.environment import FUNCTIONS, Environment
 from engine.expr.issues import UNKNOWN_FUNCTION, UNKNOWN_REFERENCE, ExprIssue
 from engine.expr.unparse import quote
-from engine.expr.wording import did_you_mean
+from engine.expr.wording import closest, did_you_mean
 
 _UNIQUE_CHOICE_HINT = "chose() only names choices that exist and have an `id`"
 
@@ -43,12 +43,26 @@ def _with_argument(call: Call, value: str) -> Call:
     return Call(call.function, argument, start=call.start, end=call.end)
 
 
+def _closest(qualified: str, known: Iterable[str]) -> str | None:
+    """The closest known name, compared on the last part among siblings when the prefix exists:
+    whole qualified names share long prefixes, which would make any two of them look alike."""
+    prefix, _, last = qualified.rpartition(".")
+    known = list(known)
+    siblings = [name.rpartition(".")[2] for name in known if name.rpartition(".")[0] == prefix]
+    if siblings:
+        match = closest(last, siblings)
+        return f"{prefix}.{match}" if match else None
+    return closest(qualified, known)
+
+
 def _suggest(target: str, known: Iterable[str], chapter: str | None, local: bool) -> str | None:
     """A close match, spelled the way the writer spelled the argument (with or without chapter)."""
-    hint = did_you_mean(target, known)
-    if hint and local and chapter is not None:
-        hint = hint.replace(f"'{chapter}.", "'", 1)
-    return hint
+    match = _closest(target, known)
+    if match is None:
+        return None
+    if local and chapter is not None:
+        match = match.removeprefix(f"{chapter}.")
+    return f"did you mean '{match}'?"
 
 
 def _in_chapter(names: Iterable[str], chapter: str) -> list[str]:
@@ -75,6 +89,8 @@ def _scene(call: Call, env: Environment, chapter: str | None) -> tuple[Call, Exp
     chapter_part = qualified.partition(".")[0]
     if hint is None and chapter_part not in env.chapters:
         hint = f"there is no chapter '{chapter_part}' either; write 'chapter.scene'"
+    if hint is None:
+        hint = "check the spelling of the scene id"
     return call, _issue(call, f"There is no scene '{qualified}'.", hint)
 
 
@@ -133,8 +149,11 @@ def _plain(call: Call, known: frozenset[str], what: str) -> ExprIssue | None:
     if written in known:
         return None
     hint = did_you_mean(written, known)
-    if hint is None and "." in written:
+    if "." in written:
         hint = f"{call.function}() takes a plain {what} id, without dots"
+        first = written.partition(".")[0]
+        if first in known:
+            hint += f": did you mean '{first}'?"
     return _issue(call, f"There is no {what} '{written}'.", hint)
 
 

@@ -51,9 +51,14 @@ def kind(known: ValueType | NoneValue) -> str:
             return "none"
 
 
-def did_you_mean(word: str, candidates: Iterable[str]) -> str | None:
+def closest(word: str, candidates: Iterable[str]) -> str | None:
     matches = difflib.get_close_matches(word, sorted(set(candidates)), n=1)
-    return f"did you mean '{matches[0]}'?" if matches else None
+    return matches[0] if matches else None
+
+
+def did_you_mean(word: str, candidates: Iterable[str]) -> str | None:
+    match = closest(word, candidates)
+    return f"did you mean '{match}'?" if match else None
 
 
 def compare_hint(node: Expr, known: ValueType | NoneValue) -> str:

@@ -123,17 +123,15 @@ def interpret(tree: Expr, facts: FakeFacts) -> object:
             assert isinstance(b, int)
             return {"<": a < b, "<=": a <= b, ">": a > b, ">=": a >= b}[op]
         case In(operand=operand, items=items, negated=negated):
-            value = interpret(operand, facts)
-            found = any(value == interpret(item, facts) for item in items)
+            read = interpret(operand, facts)
+            found = any(read == interpret(item, facts) for item in items)
             return not found if negated else found
     raise AssertionError(tree)
 
 
 # -- strategies: any syntactically valid tree ------------------------------------------------
 
-identifiers = st.from_regex(r"[a-z_][a-z0-9_]{0,8}", fullmatch=True).filter(
-    lambda word: word not in KEYWORDS
-)
+identifiers = st.from_regex(r"[a-z_][a-z0-9_]{0,8}", fullmatch=True).filter(lambda word: word not in KEYWORDS)
 attributes = identifiers | st.sampled_from(sorted(KEYWORDS))
 ints = st.integers(min_value=-(10**18) + 1, max_value=10**18 - 1)
 texts = st.text(max_size=12)
@@ -167,9 +165,7 @@ def _extend(children: st.SearchStrategy[Expr]) -> st.SearchStrategy[Expr]:
     )
 
 
-any_trees: st.SearchStrategy[Expr] = st.recursive(
-    st.one_of(literals, names), _extend, max_leaves=20
-)
+any_trees: st.SearchStrategy[Expr] = st.recursive(st.one_of(literals, names), _extend, max_leaves=20)
 
 
 # -- strategies: well-typed conditions over ENV ----------------------------------------------
@@ -230,9 +226,7 @@ _membership = st.one_of(
     st.builds(
         In,
         st.just(Name("mood")),
-        st.lists(
-            st.sampled_from([NoneLit(), StrLit("alegre"), StrLit("enfadado")]), max_size=3
-        ).map(tuple),
+        st.lists(st.sampled_from([NoneLit(), StrLit("alegre"), StrLit("enfadado")]), max_size=3).map(tuple),
         st.booleans(),
     ),
 )
@@ -247,7 +241,7 @@ _calls = st.sampled_from(
         Call("has", StrLit("primer_beso")),
     ]
 )
-_bool_leaves = st.one_of(
+_bool_leaves: st.SearchStrategy[Expr] = st.one_of(
     st.sampled_from([Name("vip"), Name("conocio_diana"), BoolLit(True), BoolLit(False)]),
     _calls,
     _int_compare,
@@ -304,3 +298,37 @@ soup_tokens = st.sampled_from(
     ]
 )  # fmt: skip
 soups = st.lists(soup_tokens, max_size=10).map(" ".join)
+
+
+# -- strategies: trees over ENV's names, well-typed or not ------------------------------------
+
+_env_literals: st.SearchStrategy[LiteralNode] = st.one_of(
+    st.builds(IntLit, small_ints),
+    st.builds(StrLit, st.sampled_from(["luz", "sombra", "lux", "alegre", "triste", "", "3"])),
+    st.builds(BoolLit, st.booleans()),
+    st.just(NoneLit()),
+)
+_env_names = st.sampled_from(
+    [
+        Name("confianza"), Name("vip"), Name("points"), Name("streak"), Name("mood"),
+        Name("camino"), Name("senda"), Name("ruta"), Name("apodo"), Name("conocio_diana"),
+        Name("zzz"), Bond("diana"), Bond("lucia"), Bond("zeus"),
+        Call("visit", StrLit("inicio")), Call("visited", StrLit("nada")),
+    ]
+)  # fmt: skip
+
+
+def _extend_env(children: st.SearchStrategy[Expr]) -> st.SearchStrategy[Expr]:
+    operands = st.lists(children, min_size=2, max_size=3).map(tuple)
+    return st.one_of(
+        st.builds(Not, children),
+        st.builds(And, operands),
+        st.builds(Or, operands),
+        st.builds(Compare, _ORDER_OPS, children, children),
+        st.builds(In, children, st.lists(_env_literals, max_size=3).map(tuple), st.booleans()),
+    )
+
+
+env_trees: st.SearchStrategy[Expr] = st.recursive(
+    st.one_of(_env_literals, _env_names, _bool_leaves), _extend_env, max_leaves=10
+)
