@@ -22,8 +22,8 @@ $(STAMP): pyproject.toml
 
 run: $(STAMP)
 	$(BIN)/diana db upgrade
-	$(BIN)/diana lint $(CONTENT)
-	$(BIN)/diana chat --content $(CONTENT)
+	$(BIN)/diana publish $(CONTENT) --notes "make run"
+	$(BIN)/diana chat
 
 test: $(STAMP)
 	$(BIN)/ruff check .

@@ -17,7 +17,7 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
-from cli import lint_output, terminal_view
+from cli import lint_output, publishing, terminal_view
 from cli.chat import chat_loop
 from cli.config import ConfigError, lint_config
 from cli.playtest import Playtest
@@ -26,6 +26,7 @@ from engine.content.api import build_path, lint_path
 from engine.diagnostics import ContentError
 from engine.mood import KeywordClassifier
 from engine.play import Context
+from engine.services.releases import NoActiveReleaseError
 from engine.settings import Settings, SettingsError, load_settings
 from engine.store import migrate
 from engine.store.players import UserInfo
@@ -233,16 +234,15 @@ def chat(
     user: int = typer.Option(1, "--user", "-u", help="The player's id (a Telegram user id)."),
     name: str = typer.Option("", "--name", help="The player's first name (default: $USER)."),
     language: str = typer.Option("", "--language", help="Player language (es, en)."),
-    path: Path = typer.Option(None, "--content", help="Content folder (default: CONTENT_DIR)."),
     script: str = typer.Option("", "--script", help="Read inputs from FILE (or -), print a transcript."),
 ) -> None:
     """Play as a player in the terminal, through the same services and database as the bot.
 
-    Progress is saved: quit and run it again to resume where you left off. Uses DATABASE_URL
-    (default: ./diana.db); run [bold]diana db upgrade[/] first.
+    It plays the active release (run [bold]diana publish[/] first) and switches to a newly
+    published one on the next scene. Progress is saved: quit and run it again to resume where
+    you left off. Uses DATABASE_URL (default: ./diana.db).
     """
     settings = _settings()
-    content_dir = path or settings.content_dir
     who = UserInfo(
         id=user,
         first_name=name or os.environ.get("USER", "") or "Player",
@@ -251,21 +251,20 @@ def chat(
     lines = iter(_script_lines(script)) if script else None
 
     async def run() -> None:
-        async with open_runtime(settings, content_dir) as runtime:
+        async with open_runtime(settings) as runtime:
             await chat_loop(runtime.play, who, console, lines, None if lines else _read_line)
 
     try:
         asyncio.run(run())
-    except NotMigratedError as exc:
-        raise fail(str(exc)) from None
-    except ContentError as exc:
-        raise fail(f"the story has errors; run 'diana lint {content_dir}' ({exc})", 1) from None
-    except (FileNotFoundError, NotADirectoryError) as exc:
+    except (NotMigratedError, NoActiveReleaseError) as exc:
         raise fail(str(exc)) from None
 
 
 def _read_line() -> str:
     return console.input("[bold cyan]› [/]")
+
+
+publishing.register(app, _settings)
 
 
 def main() -> None:

@@ -5,12 +5,9 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from pathlib import Path
 
-from engine.content.api import build_path
-from engine.content.bundle import Bundle
-from engine.services.content import StaticContent
 from engine.services.play import PlayService
+from engine.services.releases import ActiveContent, NoActiveReleaseError
 from engine.settings import Settings
 from engine.store.database import Database, create_database
 from engine.store.migrate import current
@@ -24,7 +21,7 @@ class NotMigratedError(RuntimeError):
 class Runtime:
     settings: Settings
     database: Database
-    bundle: Bundle
+    content: ActiveContent
     play: PlayService
 
 
@@ -38,8 +35,8 @@ async def open_database(settings: Settings) -> AsyncIterator[Database]:
 
 
 @asynccontextmanager
-async def open_runtime(settings: Settings, content_dir: Path) -> AsyncIterator[Runtime]:
-    _, bundle = build_path(content_dir)
+async def open_runtime(settings: Settings) -> AsyncIterator[Runtime]:
+    """Database + the active release (kept live by the release watcher) + the services."""
     async with open_database(settings) as database:
         revision, head = await current(database)
         if revision != head:
@@ -47,4 +44,12 @@ async def open_runtime(settings: Settings, content_dir: Path) -> AsyncIterator[R
                 f"the database is at revision {revision or 'none'}, this code needs {head}: "
                 "run 'diana db upgrade'"
             )
-        yield Runtime(settings, database, bundle, PlayService(database, StaticContent(bundle)))
+        content = ActiveContent(database)
+        await content.start()
+        if not content.ready:
+            await content.stop()
+            raise NoActiveReleaseError("no release is active yet: run 'diana publish' first")
+        try:
+            yield Runtime(settings, database, content, PlayService(database, content))
+        finally:
+            await content.stop()

@@ -3,9 +3,9 @@
 SQLite has no ``SELECT ... FOR UPDATE``; instead every transaction starts with ``BEGIN IMMEDIATE`` so
 writers queue on the database lock, which gives the same one-decision-at-a-time guarantee per player
 (and per database). PostgreSQL locks the player's row, and its transactions are the driver's own
-(asyncpg), begun and committed by :meth:`Database.transaction`; the SQLAlchemy engine itself runs in
-AUTOCOMMIT mode so it never wraps statements in a transaction of its own. Tests isolate themselves in a schema of their own
-(``schema=``), set as the connection's search_path.
+(asyncpg), begun and committed by :meth:`Database.transaction`; the SQLAlchemy engine itself runs
+in AUTOCOMMIT mode so it never wraps statements in a transaction of its own. Tests isolate themselves
+in a schema of their own (``schema=``), set as the connection's search_path.
 """
 
 from __future__ import annotations

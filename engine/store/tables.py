@@ -106,17 +106,6 @@ points_transactions = sa.Table(
     sa.Index("ix_points_transactions_user_id_created_at", "user_id", "created_at"),
 )
 
-achievements = sa.Table(
-    "achievements",
-    metadata,
-    sa.Column("release", sa.String(64), primary_key=True),
-    sa.Column("id", sa.String(64), primary_key=True),
-    sa.Column("title", JSONB, nullable=False),
-    sa.Column("secret", sa.Boolean, nullable=False, server_default=sa.false()),
-    sa.Column("tiers", JSONB, nullable=False, default=list),
-    sa.Column("reward_points", sa.Integer, nullable=False, server_default="0"),
-)
-
 user_achievements = sa.Table(
     "user_achievements",
     metadata,
@@ -220,4 +209,101 @@ audit_log = sa.Table(
     sa.Column("details", JSONB, nullable=False, default=dict),
     sa.Column("created_at", TS, nullable=False),
     sa.Index("ix_audit_log_created_at", "created_at"),
+)
+
+
+# -- releases (diana publish) -------------------------------------------------------------------
+
+releases = sa.Table(
+    "releases",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("content_hash", sa.String(64), nullable=False),
+    sa.Column("format", sa.Integer, nullable=False),
+    sa.Column("bundle", sa.Text, nullable=False),  # the compiled bundle's canonical JSON
+    sa.Column("author", sa.String(128), nullable=False),
+    sa.Column("notes", sa.Text, nullable=False, server_default=""),
+    sa.Column("scene_count", sa.Integer, nullable=False),
+    sa.Column("created_at", TS, nullable=False),
+    # "Publishing the same story twice is a no-op": lookup by hash.
+    sa.UniqueConstraint("content_hash"),
+)
+
+active_release = sa.Table(
+    "active_release",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),  # always 1: one pointer
+    sa.Column("release_id", sa.Integer, sa.ForeignKey("releases.id"), nullable=False),
+    sa.Column("activated_at", TS, nullable=False),
+    sa.Column("activated_by", sa.String(128), nullable=False),
+    sa.CheckConstraint("id = 1", name="single_row"),
+)
+
+
+def _release_fk() -> sa.ForeignKey:
+    return sa.ForeignKey("releases.id", ondelete="CASCADE")
+
+
+release_chapters = sa.Table(
+    "release_chapters",
+    metadata,
+    sa.Column("release_id", sa.Integer, _release_fk(), primary_key=True),
+    sa.Column("chapter", sa.String(64), primary_key=True),
+    sa.Column("position", sa.Integer, nullable=False),
+    sa.Column("title", JSONB, nullable=False),
+    sa.Column("vip", sa.Boolean, nullable=False),
+    sa.Column("unlock", sa.Text),
+    sa.Column("start_scene", sa.String(160), nullable=False),
+)
+
+release_scenes = sa.Table(
+    "release_scenes",
+    metadata,
+    sa.Column("release_id", sa.Integer, _release_fk(), primary_key=True),
+    sa.Column("scene", sa.String(160), primary_key=True),  # chapter.scene
+    sa.Column("chapter", sa.String(64), nullable=False),
+    sa.Column("text", JSONB, nullable=False),
+    sa.Column("ending", sa.String(16)),
+    sa.Column("media", sa.String(300)),
+)
+
+release_choices = sa.Table(
+    "release_choices",
+    metadata,
+    sa.Column("release_id", sa.Integer, _release_fk(), primary_key=True),
+    sa.Column("scene", sa.String(160), primary_key=True),
+    sa.Column("choice", sa.String(64), primary_key=True),  # id, else 1-based position
+    sa.Column("position", sa.Integer, nullable=False),
+    sa.Column("text", JSONB, nullable=False),
+    sa.Column("goto", sa.String(160), nullable=False),
+    sa.Column("vip", sa.Boolean, nullable=False),
+    sa.Column("cost", sa.Integer, nullable=False),
+    sa.Column("condition", sa.Text),
+    sa.Column("requires", sa.Text),
+)
+
+release_achievements = sa.Table(
+    "release_achievements",
+    metadata,
+    sa.Column("release_id", sa.Integer, _release_fk(), primary_key=True),
+    sa.Column("achievement", sa.String(64), primary_key=True),
+    sa.Column("title", JSONB, nullable=False),
+    sa.Column("secret", sa.Boolean, nullable=False),
+    sa.Column("tiers", JSONB, nullable=False),
+    sa.Column("reward_points", sa.Integer, nullable=False),
+)
+
+release_products = sa.Table(
+    "release_products",
+    metadata,
+    sa.Column("release_id", sa.Integer, _release_fk(), primary_key=True),
+    sa.Column("product", sa.String(64), primary_key=True),
+    sa.Column("type", sa.String(16), nullable=False),
+    sa.Column("title", JSONB, nullable=False),
+    sa.Column("days", sa.Integer, nullable=False),
+    sa.Column("points", sa.Integer, nullable=False),
+    sa.Column("stars", sa.Integer),
+    sa.Column("stripe_amount", sa.Integer),
+    sa.Column("stripe_currency", sa.String(3)),
+    sa.Column("stripe_interval", sa.String(8)),
 )

@@ -19,24 +19,6 @@ depends_on = None
 
 def upgrade() -> None:
     op.create_table(
-        "achievements",
-        sa.Column("release", sa.String(length=64), nullable=False),
-        sa.Column("id", sa.String(length=64), nullable=False),
-        sa.Column(
-            "title",
-            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
-            nullable=False,
-        ),
-        sa.Column("secret", sa.Boolean(), server_default=sa.false(), nullable=False),
-        sa.Column(
-            "tiers",
-            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
-            nullable=False,
-        ),
-        sa.Column("reward_points", sa.Integer(), server_default="0", nullable=False),
-        sa.PrimaryKeyConstraint("release", "id", name=op.f("pk_achievements")),
-    )
-    op.create_table(
         "audit_log",
         sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column("actor", sa.String(length=64), nullable=False),
@@ -324,4 +306,3 @@ def downgrade() -> None:
         batch_op.drop_index("ix_audit_log_created_at")
 
     op.drop_table("audit_log")
-    op.drop_table("achievements")

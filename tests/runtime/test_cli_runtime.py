@@ -43,6 +43,7 @@ def test_upgrade_then_chat_resumes_after_quitting(env: dict[str, str]) -> None:
     assert upgraded.returncode == 0, upgraded.stderr
     assert run(["db", "upgrade"], env).returncode == 0  # idempotent
     assert run(["db", "current", "--format", "json"], env).stdout.strip().endswith("true}")
+    assert run(["publish", "content"], env).returncode == 0
     first = run(["chat", "--user", "42", "--name", "Ana", "--script", "-"], env, "1\n")
     assert first.returncode == 0, first.stderr
     last_scene_text = first.stdout.strip().split("> 1")[-1].strip().splitlines()[0]
