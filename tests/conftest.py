@@ -102,6 +102,12 @@ async def database(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncItera
 
 
 @pytest.fixture
+def db_location(database: Database) -> tuple[str, str]:
+    """(url, schema) of this test's database, for child processes."""
+    return database.url, database.schema or ""
+
+
+@pytest.fixture
 async def postgres_database(tmp_path: Path) -> AsyncIterator[Database]:
     """For behaviour only PostgreSQL has (killing a server connection, LISTEN/NOTIFY)."""
     async with open_test_database("postgres", tmp_path) as db:

@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_en
 class Database:
     engine: AsyncEngine
     url: str
+    schema: str | None = None  # PostgreSQL search_path, when isolated (tests, benchmarks)
 
     @property
     def is_sqlite(self) -> bool:
@@ -107,7 +108,7 @@ def create_database(url: str, *, schema: str | None = None, pool_size: int = 20)
         # connections from before the drop (tests/runtime: connection killed mid-transaction).
         pool_pre_ping=False,
     )
-    return Database(engine, url)
+    return Database(engine, url, schema)
 
 
 def _sqlite_immediate(engine: AsyncEngine) -> None:
