@@ -42,7 +42,7 @@ def human(report: LintReport, root: Path, console: Console) -> None:
         if line is not None:
             number = str(item.line)
             console.print(f"  [dim]{number} │[/] {escape(line)}", highlight=False)
-            pad = " " * (len(number) + 2)
+            pad = " " * (len(number) + 1)
             caret = " " * max(item.column - 1, 0) + "^"
             console.print(f"  {pad}[dim]│[/] [{style}]{caret}[/]", highlight=False)
         if item.hint:

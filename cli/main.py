@@ -39,8 +39,9 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
-console = Console()
-errors = Console(stderr=True)
+# Not a terminal (CI logs, pipes): do not wrap, so file:line:col stays whole on one line.
+console = Console(soft_wrap=not sys.stdout.isatty())
+errors = Console(stderr=True, soft_wrap=True)
 
 DEFAULT_CONTENT = Path("content")
 

@@ -671,10 +671,7 @@ INVALID = [
 
 @pytest.mark.parametrize(
     ("kind", "doc", "keyword", "where"),
-    [
-        pytest.param(kind, doc, keyword, where, id=case)
-        for case, kind, doc, keyword, where in INVALID
-    ],
+    [pytest.param(kind, doc, keyword, where, id=case) for case, kind, doc, keyword, where in INVALID],
 )
 def test_invalid_document_fails(kind: str, doc: dict[str, Any], keyword: str, where: str) -> None:
     errors = list(all_errors(validator(kind).iter_errors(doc)))

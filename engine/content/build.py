@@ -31,6 +31,7 @@ from engine.content.model import (
     Text,
     VarDecl,
 )
+from engine.content.sourcemap import segments
 from engine.content.ynode import YMap, YNode, YScalar, YSeq
 from engine.diagnostics import Diagnostic, Loc
 
@@ -69,7 +70,10 @@ def _seq(node: YNode | None) -> list[YNode]:
 
 
 def expression_loc(node: YScalar) -> Loc:
-    """Where offset 0 of a condition string sits: after the opening quote of a quoted scalar."""
+    """Where offset 0 of a condition string sits, roughly: after the opening quote of a quoted scalar.
+
+    The exact place (block scalars, several lines, escapes) comes from the file's text, see sourcemap.
+    """
     if node.style in ("'", '"'):
         return node.loc.shifted(1)
     if node.style in ("|", ">"):
@@ -95,7 +99,8 @@ class Builder:
         if isinstance(node, YMap):
             values = {key: str(_scalar(value) or "") for key, (_, value) in node.entries.items()}
             locs = {key: value.loc for key, (_, value) in node.entries.items()}
-            return Text(values, node.loc, locs)
+            key_locs = {key: name.loc for key, (name, _) in node.entries.items()}
+            return Text(values, node.loc, locs, key_locs=key_locs)
         if isinstance(node, YScalar):
             return Text(
                 {self.default_locale: str(node.value or "")},
@@ -111,7 +116,9 @@ class Builder:
     def condition(self, node: YNode | None) -> Condition | None:
         if not isinstance(node, YScalar) or not isinstance(node.value, str):
             return None
-        return Condition(node.value, expression_loc(node))
+        source = self.sources.get(node.loc.file)
+        found = segments(source.source, node.loc, node.value) if source and source.source else ()
+        return Condition(node.value, expression_loc(node), found)
 
     def located_str(self, node: YNode | None) -> Located[str] | None:
         value = _str(node)
@@ -134,7 +141,12 @@ class Builder:
         }
         points_node = node.get("points")
         points = Located(_int(points_node, 0) or 0, points_node.loc) if points_node else None
-        return Effects(node.loc, sets, adds, bonds, points, self.located_str(node.get("achievement")))
+        keys = {
+            (section, name): key.loc
+            for section in ("set", "add", "bond")
+            for name, (key, _) in _map(node.get(section)).entries.items()
+        }
+        return Effects(node.loc, sets, adds, bonds, points, self.located_str(node.get("achievement")), keys)
 
     # -- files ---------------------------------------------------------------------------------
     def build(self) -> Content:
@@ -188,14 +200,21 @@ class Builder:
             default = _int(default_node, max(low or 0, 0) if low is not None and low > 0 else 0) or 0
             if low is not None and high is not None and low > high:
                 self.diagnostics.append(
-                    diagnostic("D208", loc, f"variable '{name}' has min {low} above max {high}")
+                    diagnostic(
+                        "D208",
+                        loc,
+                        f"variable '{name}' has min {low} above max {high}",
+                        hint="swap them: min is the lowest value the variable may take",
+                    )
                 )
             elif (low is not None and default < low) or (high is not None and default > high):
                 self.diagnostics.append(
                     diagnostic(
                         "D208",
                         default_node.loc if default_node else loc,
-                        f"the default {default} of '{name}' is outside its range {low}..{high}",
+                        f"the default {default} of '{name}' is outside its range "
+                        f"{'' if low is None else low}..{'' if high is None else high}",
+                        hint="every new player starts at the default: pick a value within min..max",
                     )
                 )
         elif kind == "bool":
@@ -445,11 +464,14 @@ class Builder:
             return Moods((), {}, Loc("moods.yaml"))
         mood_nodes = _seq(root.get("moods"))
         examples: dict[str, dict[str, tuple[str, ...]]] = {}
+        example_locs: dict[tuple[str, str], Loc] = {}
         for locale, (_, by_mood) in _map(root.get("examples")).entries.items():
             examples[locale] = {
                 mood: tuple(str(_scalar(item)) for item in _seq(items))
                 for mood, (_, items) in _map(by_mood).entries.items()
             }
+            for mood, (key, _) in _map(by_mood).entries.items():
+                example_locs[(locale, mood)] = key.loc
         names = {mood: self.text(node) for mood, (_, node) in _map(root.get("names")).entries.items()}
         return Moods(
             moods=tuple(str(_scalar(n)) for n in mood_nodes),
@@ -457,4 +479,5 @@ class Builder:
             loc=root.loc,
             mood_locs={str(_scalar(n)): n.loc for n in mood_nodes},
             names=names,
+            example_locs=example_locs,
         )

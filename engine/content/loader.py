@@ -16,6 +16,7 @@ from engine.content import build
 from engine.content.files import ContentFiles
 from engine.content.model import Content, SourceFile
 from engine.content.schemacheck import validate
+from engine.content.sourcemap import SourceText
 from engine.content.yamlread import read_yaml
 from engine.content.ynode import YMap, YNode
 from engine.diagnostics import Diagnostic, Loc, Severity
@@ -78,16 +79,34 @@ def load(files: ContentFiles) -> LoadResult:
             continue
         read = read_yaml(path, data)
         diagnostics.extend(read.diagnostics)
-        sources[path] = SourceFile(path, hashlib.sha256(data).hexdigest(), suppressions(read.text))
+        sources[path] = SourceFile(
+            path, hashlib.sha256(data).hexdigest(), suppressions(read.text), SourceText(path, read.text)
+        )
         if read.root is None or read.diagnostics:
             continue
         if not isinstance(read.root, YMap):
-            diagnostics.append(diagnostic("D202", read.root.loc, "a content file must be a mapping of keys"))
+            diagnostics.append(
+                diagnostic(
+                    "D202",
+                    read.root.loc,
+                    "a content file must be a mapping of keys",
+                    hint="write 'key: value' lines at the left margin, e.g. 'id: encuentro'",
+                )
+            )
             continue
         diagnostics.extend(validate(kind, read.root))
         trees[path] = (kind, read.root)
 
-    if "story.yaml" not in files.yaml:
+    for path, reason in sorted(files.unreadable.items()):
+        diagnostics.append(
+            diagnostic(
+                "D107",
+                Loc(path, 1, 1),
+                f"'{path}' could not be read: {reason}",
+                hint="check that the file is readable (permissions) and not locked by another program",
+            )
+        )
+    if "story.yaml" not in files.yaml and "story.yaml" not in files.unreadable:
         diagnostics.append(
             diagnostic(
                 "D100",
@@ -97,7 +116,7 @@ def load(files: ContentFiles) -> LoadResult:
             )
         )
     if not any(kind == "chapter" for kind, _ in trees.values()) and not any(
-        file_kind(p) == "chapter" for p in files.yaml
+        file_kind(p) == "chapter" for p in [*files.yaml, *files.unreadable]
     ):
         diagnostics.append(
             diagnostic(

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
+from engine.content.sourcemap import SourceText, locate
 from engine.diagnostics import Loc
 
 SCENE_TYPES = ("choices", "next", "input", "ending")
@@ -26,6 +27,7 @@ class Text:
     loc: Loc
     locs: dict[str, Loc] = field(default_factory=dict)
     plain: bool = False
+    key_locs: dict[str, Loc] = field(default_factory=dict)  # where each locale key is written
 
     def get(self, locale: str, fallback: str) -> str:
         return self.values.get(locale) or self.values.get(fallback) or next(iter(self.values.values()), "")
@@ -40,9 +42,12 @@ class Condition:
 
     source: str
     loc: Loc
+    # Where stretches of the source sit in the file when it is not one unbroken run from ``loc`` (a block
+    # scalar, a condition over several lines, an escaped quote): see engine.content.sourcemap.
+    segments: tuple[tuple[int, Loc], ...] = ()
 
     def at(self, offset: int) -> Loc:
-        return self.loc.shifted(offset)
+        return locate(self.segments, self.loc, offset)
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +103,12 @@ class Effects:
     bond: dict[str, Located[int]] = field(default_factory=dict)
     points: Located[int] | None = None
     achievement: Located[str] | None = None
+    # Where each name is written, e.g. ("bond", "diana") -> the key 'diana' in bond: {diana: 2}; the
+    # Located values above point at the values (for type and range findings).
+    keys: dict[tuple[str, str], Loc] = field(default_factory=dict)
+
+    def key_loc(self, section: str, name: str, fallback: Loc) -> Loc:
+        return self.keys.get((section, name), fallback)
 
     @property
     def empty(self) -> bool:
@@ -256,6 +267,7 @@ class Moods:
     loc: Loc
     mood_locs: dict[str, Loc] = field(default_factory=dict)
     names: dict[str, Text] = field(default_factory=dict)
+    example_locs: dict[tuple[str, str], Loc] = field(default_factory=dict)  # (locale, mood) -> its key
 
 
 @dataclass(frozen=True, slots=True)
@@ -265,6 +277,8 @@ class SourceFile:
     path: str
     sha256: str
     suppressions: dict[int, frozenset[str]] = field(default_factory=dict)  # line -> codes/names
+    # The file's text, so a finding inside a scalar can point at the very character (sourcemap).
+    source: SourceText | None = field(default=None, repr=False, compare=False)
 
 
 @dataclass(frozen=True, slots=True)

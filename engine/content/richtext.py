@@ -56,6 +56,7 @@ def check_html(text: str) -> list[HtmlProblem]:
     """Problems with the tags of ``text``: unknown tags, stray ``<``, bad attributes, unbalanced tags."""
     problems: list[HtmlProblem] = []
     stack: list[tuple[str, int]] = []
+    unknown: set[str] = set()
     position = 0
     while True:
         start = text.find("<", position)
@@ -71,6 +72,9 @@ def check_html(text: str) -> list[HtmlProblem]:
         closing, name, attrs = match.group(1) == "/", match.group(2).lower(), match.group(3)
         position = match.end()
         if name not in ALLOWED_TAGS:
+            if closing and name in unknown:
+                continue  # its opening tag was reported already: one finding per mistake
+            unknown.add(name)
             problems.append(
                 HtmlProblem(
                     start,

@@ -11,13 +11,13 @@ import difflib
 import json
 import os
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 from jsonschema import Draft202012Validator
-from jsonschema.exceptions import ValidationError, best_match
+from jsonschema.exceptions import ValidationError
 from referencing import Registry, Resource
 
 from engine.codes import diagnostic
@@ -26,6 +26,8 @@ from engine.diagnostics import Diagnostic, Loc
 
 FILE_KINDS = ("story", "chapter", "characters", "achievements", "rewards", "shop", "moods")
 ID_PATTERN = "^[a-z][a-z0-9_]*$"
+SCENE_REF_PATTERN = "^[a-z][a-z0-9_]*(\\.[a-z][a-z0-9_]*)?$"
+LOCALE_PATTERN = "^[a-z]{2}(-[A-Z]{2})?$"
 _TYPE_WORDS = {
     "string": "text",
     "integer": "a whole number",
@@ -146,7 +148,7 @@ def _explain(error: ValidationError, root: YNode) -> list[Diagnostic]:
         return found
     if kind == "required" and isinstance(error.instance, dict):
         missing = [k for k in expected if k not in error.instance]
-        where = "the file" if not path else f"'{path[-1]}'"
+        where = _entry_words(path)
         return [
             diagnostic(
                 "D204",
@@ -156,17 +158,12 @@ def _explain(error: ValidationError, root: YNode) -> list[Diagnostic]:
             )
             for key in missing
         ]
-    if kind == "propertyNames" or (kind == "pattern" and error.validator_value == ID_PATTERN):
+    if kind == "pattern" and expected in _PATTERNS:
         bad = str(error.instance)
+        # A map's value is never a string, so a string failing a pattern there is one of its keys.
         loc = node.key_loc(bad) if isinstance(node, YMap) and bad in node.entries else value_loc
-        return [
-            diagnostic(
-                "D205",
-                loc,
-                f"'{bad}' is not a valid id",
-                hint=f"ids use lowercase letters, digits and _, starting with a letter, e.g. '{_slug(bad)}'",
-            )
-        ]
+        code, what, make_hint = _PATTERNS[expected]
+        return [diagnostic(code, loc, f"'{bad}' is not {what}", hint=make_hint(bad))]
     if kind == "type":
         return [
             diagnostic(
@@ -192,18 +189,68 @@ def _explain(error: ValidationError, root: YNode) -> list[Diagnostic]:
 
 
 def _explain_alternatives(error: ValidationError, root: YNode, value_loc: Loc) -> list[Diagnostic]:
-    """A value that fits none of several shapes (e.g. a Text that is neither text nor a locale map)."""
-    context = list(error.context or ())
-    same_level = [sub for sub in context if not sub.relative_path]
-    if same_level and all(sub.validator == "type" for sub in same_level):
-        alternatives: list[Any] = [sub.validator_value for sub in same_level]
-        flat: list[str] = []
-        for item in alternatives:
-            flat.extend(item if isinstance(item, list) else [item])
-        words = _type_words(list(dict.fromkeys(flat)))
-        return [diagnostic("D202", value_loc, f"expected {words}, found {_describe(error.instance)}")]
-    deepest = best_match(context)
-    return _explain(deepest, root)
+    """A value that fits none of several shapes (a Text that is neither text nor a locale map, ...).
+
+    If the value has the type of one of the alternatives (a mapping where a text-or-mapping belongs),
+    the writer meant that one: explain what is wrong inside it (an unknown key, a missing goto, a bad
+    locale), not that it should have been some other type.
+    """
+    branches: dict[object, list[ValidationError]] = {}
+    for sub in error.context or ():
+        branch = sub.relative_schema_path[0] if sub.relative_schema_path else None
+        branches.setdefault(branch, []).append(sub)
+
+    def wrong_type(errors: list[ValidationError]) -> bool:
+        return any(sub.validator == "type" and not sub.relative_path for sub in errors)
+
+    fitting = [errors for errors in branches.values() if not wrong_type(errors)]
+    if fitting:
+        found: list[Diagnostic] = []
+        for sub in fitting[0]:
+            found.extend(_explain(sub, root))
+        return _dedupe(found)
+    flat: list[str] = []
+    for errors in branches.values():
+        for sub in errors:
+            if sub.validator == "type" and not sub.relative_path:
+                value: Any = sub.validator_value
+                flat.extend(value if isinstance(value, list) else [value])
+    words = _type_words(list(dict.fromkeys(flat)))
+    return [diagnostic("D202", value_loc, f"expected {words}, found {_describe(error.instance)}")]
+
+
+def _entry_words(path: tuple[PathPart, ...]) -> str:
+    """How a writer would name the mapping at ``path``: 'the file', 'inicio', 'item 2 of choices'."""
+    if not path:
+        return "the file"
+    last = path[-1]
+    if isinstance(last, int):
+        return f"item {last + 1} of '{path[-2]}'" if len(path) > 1 else f"item {last + 1}"
+    return f"'{last}'"
+
+
+def _scene_ref_hint(bad: str) -> str:
+    example = ".".join(_slug(part) for part in bad.split(".")[:2])
+    return f"write a scene id, or chapter.scene, in lowercase letters, digits and _, e.g. '{example}'"
+
+
+def _locale_hint(bad: str) -> str:
+    language, _, country = bad.partition("-")
+    example = language.lower()[:2] + (f"-{country.upper()[:2]}" if country else "")
+    words = "two lowercase letters, optionally a dash and a country (es, pt-BR)"
+    return f"{words}, e.g. '{example}'" if re.match(LOCALE_PATTERN, example) else words
+
+
+def _id_hint(bad: str) -> str:
+    return f"ids use lowercase letters, digits and _, starting with a letter, e.g. '{_slug(bad)}'"
+
+
+# Patterns with a meaning a writer knows -> (code, what the text is not, hint).
+_PATTERNS: dict[str, tuple[str, str, Callable[[str], str]]] = {
+    ID_PATTERN: ("D205", "a valid id", _id_hint),
+    SCENE_REF_PATTERN: ("D205", "a valid scene reference", _scene_ref_hint),
+    LOCALE_PATTERN: ("D203", "a language code", _locale_hint),
+}
 
 
 def _field_hint(schema: dict[str, Any], key: str) -> str | None:
@@ -225,6 +272,9 @@ def _plain_message(error: ValidationError) -> str:
         return f"the list needs at least {expected} item(s)"
     if validator == "minProperties":
         return f"the mapping needs at least {expected} entry(ies)"
+    if validator == "maxProperties":
+        found = len(instance) if isinstance(instance, dict) else "more"
+        return f"the mapping may have at most {expected} entry(ies), not {found}"
     if validator == "uniqueItems":
         return "the list repeats an item; each item may appear once"
     if validator == "minLength":

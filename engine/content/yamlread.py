@@ -80,6 +80,14 @@ def _line_col(text: str, index: int) -> tuple[int, int]:
     return line, col
 
 
+def _size(count: int) -> str:
+    if count >= 1024 * 1024:
+        return f"{count / 1024 / 1024:.1f} MiB".replace(".0 ", " ")
+    if count >= 1024:
+        return f"{count / 1024:.1f} KiB".replace(".0 ", " ")
+    return f"{count} bytes"
+
+
 def decode(path: str, data: bytes) -> tuple[str | None, list[Diagnostic]]:
     """Bytes to text, refusing what is too large or not UTF-8 with the position of the first bad byte."""
     if len(data) > MAX_FILE_BYTES:
@@ -87,8 +95,7 @@ def decode(path: str, data: bytes) -> tuple[str | None, list[Diagnostic]]:
             diagnostic(
                 "D104",
                 Loc(path, 1, 1),
-                f"file is {len(data) / 1024 / 1024:.1f} MiB; the most a content file may be is "
-                f"{MAX_FILE_BYTES // 1024 // 1024} MiB",
+                f"the file is {_size(len(data))}; the most a content file may be is {_size(MAX_FILE_BYTES)}",
                 hint="split it: one chapter per file in content/chapters/",
             )
         ]
@@ -143,7 +150,7 @@ def read_yaml(path: str, data: bytes) -> ReadResult:
     try:
         result.root = converter.convert(node, 0)
     except _TooComplexError as exc:
-        result.diagnostics.append(diagnostic("D105", exc.loc, exc.message, hint=exc.hint))
+        result.diagnostics.append(diagnostic("D105", exc.loc, f"{exc.subject} {exc.message}", hint=exc.hint))
         result.root = None
         return result
     result.diagnostics.extend(converter.diagnostics)
@@ -165,6 +172,9 @@ _SYNTAX_HINTS = (
         "in double quotes a backslash starts an escape; use single quotes",
     ),
     ("expected <block end>", "check the indentation: this line does not line up with its siblings"),
+    ("did not find expected ',' or ']'", "a list in [ ] is not closed, or an item needs quotes"),
+    ("did not find expected ',' or '}'", "a mapping in { } is not closed, or a text in it needs quotes"),
+    ("found character that cannot start any token", "put the text in quotes"),
 )
 
 
@@ -175,14 +185,24 @@ def _syntax_diagnostic(path: str, exc: yaml.MarkedYAMLError) -> Diagnostic:
     message = f"YAML syntax error: {problem}"
     if exc.context and exc.context_mark and exc.context_mark is not mark:
         message += f" ({exc.context} at line {exc.context_mark.line + 1})"
+    if "maximum nesting depth" in problem:
+        return diagnostic(
+            "D105",
+            Loc(path, line, col),
+            f"the YAML is nested too deep: {problem}",
+            hint="flatten the structure; content files need only a few levels",
+        )
     hint = next((h for needle, h in _SYNTAX_HINTS if needle in problem), None)
     return diagnostic("D101", Loc(path, line, col), message, hint=hint)
 
 
 class _TooComplexError(Exception):
-    def __init__(self, loc: Loc, message: str, hint: str) -> None:
+    """Raised deep inside the tree; the top-level mapping re-points it at the key whose value it is in,
+    because the node where counting stopped is an arbitrary copy made by an alias."""
+
+    def __init__(self, loc: Loc, message: str, hint: str, subject: str = "the file") -> None:
         super().__init__(message)
-        self.loc, self.message, self.hint = loc, message, hint
+        self.loc, self.message, self.hint, self.subject = loc, message, hint, subject
 
 
 class _Converter:
@@ -201,13 +221,13 @@ class _Converter:
         if self.count > MAX_NODES:
             raise _TooComplexError(
                 self.loc(node),
-                f"the file expands to more than {MAX_NODES:,} YAML nodes",
+                f"expands to more than {MAX_NODES:,} YAML nodes",
                 "anchors and aliases (&a / *a) multiply content; write the content out or split the file",
             )
         if depth > MAX_DEPTH:
             raise _TooComplexError(
                 self.loc(node),
-                f"the YAML is nested more than {MAX_DEPTH} levels deep (or an alias refers to itself)",
+                f"is nested more than {MAX_DEPTH} levels deep (or an alias refers to itself)",
                 "flatten the structure; an alias (*a) may not appear inside its own anchor (&a)",
             )
         if node.tag not in _STANDARD_TAGS:
@@ -258,5 +278,13 @@ class _Converter:
                     )
                 )
                 continue
-            result.entries[str(key.value)] = (key, self.convert(value_node, depth + 1))
+            try:
+                value = self.convert(value_node, depth + 1)
+            except _TooComplexError as exc:
+                if depth == 0:
+                    raise _TooComplexError(
+                        key.loc, exc.message, exc.hint, f"the value of '{key.value}'"
+                    ) from None
+                raise
+            result.entries[str(key.value)] = (key, value)
         return result

@@ -7,6 +7,7 @@ the runtime all key on one spelling: inside chapter `encuentro`, `visited('inici
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 from engine.expr.ast import Call, StrLit
@@ -16,6 +17,9 @@ from engine.expr.unparse import quote
 from engine.expr.wording import closest, did_you_mean
 
 _UNIQUE_CHOICE_HINT = "chose() only names choices that exist and have an `id`"
+
+
+_ID = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
 def resolve_call(call: Call, env: Environment, chapter: str | None) -> tuple[Call, ExprIssue | None]:
@@ -117,7 +121,10 @@ def _choice(call: Call, env: Environment, chapter: str | None) -> tuple[Call, Ex
     hint = _suggest(qualified, env.choices, chapter, local)
     if scene in env.scenes:
         message = f"Scene '{scene}' has no choice with id '{choice_id}', and {_UNIQUE_CHOICE_HINT}."
-        hint = hint or f"if the choice exists, give it `id: {choice_id}`"
+        if hint is None and _ID.match(choice_id):
+            hint = f"if the choice exists, give it `id: {choice_id}`"
+        elif hint is None:
+            hint = "choices are named by their `id:` (lowercase letters, digits, _), not by position"
     else:
         message = f"There is no scene '{scene}' for chose({quote(written)})."
     return call, _issue(call, message, hint)

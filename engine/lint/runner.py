@@ -88,7 +88,9 @@ def lint_files(files: ContentFiles, config: LintConfig | None = None) -> LintRep
     config = config or LintConfig()
     loaded = load(files)
     if loaded.content is None or not loaded.ok:
-        return _finish(loaded.diagnostics, loaded.content, None, config)
+        # The errors that stop the story from loading are always reported: ignoring or downgrading
+        # them would pass a story that cannot be played.
+        return _finish(loaded.diagnostics, loaded.content, None, config, keep_errors=True)
     report = lint_content(loaded.content, config)
     report.diagnostics = _finish(
         [*loaded.diagnostics, *report.diagnostics], loaded.content, report.project, config
@@ -97,14 +99,23 @@ def lint_files(files: ContentFiles, config: LintConfig | None = None) -> LintRep
 
 
 def _finish(
-    found: list[Diagnostic], content: Content | None, project: Project | None, config: LintConfig
+    found: list[Diagnostic],
+    content: Content | None,
+    project: Project | None,
+    config: LintConfig,
+    *,
+    keep_errors: bool = False,
 ) -> LintReport:
     kept: list[Diagnostic] = []
     seen: set[tuple[str, object, str]] = set()
     for item in found:
-        adjusted = config.adjust(item)
-        if adjusted is None or _suppressed(adjusted, content):
-            continue
+        if keep_errors and item.severity is Severity.ERROR:
+            adjusted = item
+        else:
+            candidate = config.adjust(item)
+            if candidate is None or _suppressed(candidate, content):
+                continue
+            adjusted = candidate
         key = (adjusted.code, adjusted.loc, adjusted.message)
         if key in seen:
             continue

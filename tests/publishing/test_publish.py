@@ -52,7 +52,7 @@ async def test_dry_run_writes_nothing_and_reports_the_change(database: Database,
 
 async def _player_at(database: Database, story: Path, scene: str) -> PlayService:
     content = ActiveContent(database)
-    await content.start()
+    await content.refresh()  # no watcher task: the test decides when the process looks again
     counter = itertools.count()
     play = PlayService(database, content, clock=FixedClock(), tokens=lambda: f"t{next(counter)}")
     await play.start(ANA)
@@ -90,7 +90,6 @@ async def test_player_mid_story_is_carried_over_by_alias(database: Database, sto
     assert resumed.view is not None
     assert resumed.view.scene == "encuentro.mesa_nueva"
     assert not resumed.view.notices  # carried by alias: no "the story changed" notice
-    await play.content.stop()
 
 
 async def test_rollback_and_diff(database: Database, story: Path) -> None:

@@ -97,7 +97,7 @@ def references(project: Project) -> Iterator[Diagnostic]:
                 "D302",
                 rule.chapter.loc,
                 f"rule names chapter '{rule.chapter.value}', which does not exist",
-                hint=did_you_mean(rule.chapter.value, content.chapters),
+                hint=_chapter_hint(content, rule.chapter.value),
             )
     yield from _mood_references(content)
 
@@ -114,14 +114,14 @@ def _scene_references(content: Content, scene: Scene, alias_map: dict[str, str])
             "D302",
             scene.next_chapter.loc,
             f"next_chapter '{scene.next_chapter.value}' does not exist",
-            hint=did_you_mean(scene.next_chapter.value, content.chapters),
+            hint=_chapter_hint(content, scene.next_chapter.value),
         )
     if scene.character and scene.character.value not in content.characters:
         yield diagnostic(
             "D303",
             scene.character.loc,
             f"character '{scene.character.value}' is not in characters.yaml",
-            hint=did_you_mean(scene.character.value, content.characters),
+            hint=_character_hint(content, scene.character.value),
         )
     if scene.media and scene.media.path not in content.media_files:
         yield _missing_media(content, scene.media.path, scene.media.loc)
@@ -140,9 +140,9 @@ def _scene_references(content: Content, scene: Scene, alias_map: dict[str, str])
             if name not in content.characters:
                 yield diagnostic(
                     "D303",
-                    item.loc,
+                    effect.key_loc("bond", name, item.loc),
                     f"bond with '{name}': no such character in characters.yaml",
-                    hint=did_you_mean(name, content.characters),
+                    hint=_character_hint(content, name),
                 )
         if effect.achievement and effect.achievement.value not in content.achievements:
             yield diagnostic(
@@ -151,8 +151,8 @@ def _scene_references(content: Content, scene: Scene, alias_map: dict[str, str])
                 f"achievement '{effect.achievement.value}' is not in achievements.yaml",
                 hint=did_you_mean(effect.achievement.value, content.achievements),
             )
-        written = [(name, item.loc) for name, item in effect.set.items()]
-        written += [(name, item.loc) for name, item in effect.add.items()]
+        written = [(name, effect.key_loc("set", name, item.loc)) for name, item in effect.set.items()]
+        written += [(name, effect.key_loc("add", name, item.loc)) for name, item in effect.add.items()]
         for name, loc in written:
             if name not in content.story.variables:
                 yield diagnostic(
@@ -162,6 +162,16 @@ def _scene_references(content: Content, scene: Scene, alias_map: dict[str, str])
                     hint=did_you_mean(name, content.story.variables)
                     or f"declare it under variables: in story.yaml, e.g. {name}: {{type: int}}",
                 )
+
+
+def _chapter_hint(content: Content, name: str) -> str:
+    return did_you_mean(name, content.chapters) or f"chapters: {', '.join(content.chapters)}"
+
+
+def _character_hint(content: Content, name: str) -> str:
+    if not content.characters:
+        return "characters.yaml declares no characters"
+    return did_you_mean(name, content.characters) or f"characters: {', '.join(content.characters)}"
 
 
 def _missing_media(content: Content, path: str, loc: Loc) -> Diagnostic:
@@ -200,7 +210,7 @@ def _mood_references(content: Content) -> Iterator[Diagnostic]:
             if mood not in declared:
                 yield diagnostic(
                     "D307",
-                    moods.loc,
+                    moods.example_locs.get((locale, mood), moods.loc),
                     f"examples.{locale} has examples for '{mood}', which is not in moods",
                     hint=did_you_mean(mood, declared) or "add it to the moods list",
                 )

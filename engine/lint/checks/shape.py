@@ -22,7 +22,7 @@ def scene_shape(project: Project) -> Iterator[Diagnostic]:
                 f"{where} has both choices and next",
                 hint="keep choices (buttons) or next (continue), not both",
             )
-        if "input" in has and "next" not in has:
+        if "input" in has and "next" not in has and "choices" not in has:
             yield diagnostic(
                 "D207",
                 scene.loc,

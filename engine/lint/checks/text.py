@@ -8,7 +8,8 @@ from engine.codes import diagnostic
 from engine.content.model import Content, Text
 from engine.content.project import Project
 from engine.content.richtext import check_html, placeholders, telegram_length
-from engine.diagnostics import Diagnostic
+from engine.content.sourcemap import locate, segments
+from engine.diagnostics import Diagnostic, Loc
 from engine.lint.checks.references import did_you_mean
 from engine.lint.registry import check
 
@@ -58,17 +59,18 @@ def texts(project: Project) -> Iterator[Diagnostic]:
         for locale, value in text.values.items():
             loc = text.loc_of(locale)
             names_by_locale[locale] = set()
-            for name, _ in placeholders(value):
+            for name, offset in placeholders(value):
                 names_by_locale[locale].add(name)
                 if name not in known:
                     yield diagnostic(
                         "D501",
-                        loc,
+                        inside(content, loc, value, offset),
                         f"unknown placeholder {{{name}}}" + (f" ({locale})" if not text.plain else ""),
                         hint=did_you_mean(name, known) or f"placeholders: {', '.join(sorted(known))}",
                     )
             for problem in check_html(value):
-                yield diagnostic("D502", loc, problem.message, hint=problem.hint)
+                where = inside(content, loc, value, problem.offset)
+                yield diagnostic("D502", where, problem.message, hint=problem.hint)
             length = telegram_length(value)
             if length > MESSAGE_LIMIT and kind in ("message", "caption", "text"):
                 yield diagnostic(
@@ -113,6 +115,14 @@ def texts(project: Project) -> Iterator[Diagnostic]:
             )
 
 
+def inside(content: Content, start: Loc, value: str, offset: int) -> Loc:
+    """Where character ``offset`` of the text ``value`` (whose scalar starts at ``start``) is written."""
+    source = content.files.get(start.file)
+    if source is None or source.source is None:
+        return start
+    return locate(segments(source.source, start, value), start, offset)
+
+
 def _translations(text: Text, locales: tuple[str, ...]) -> Iterator[Diagnostic]:
     if text.plain:
         if len(locales) > 1:
@@ -127,7 +137,7 @@ def _translations(text: Text, locales: tuple[str, ...]) -> Iterator[Diagnostic]:
         if locale not in locales:
             yield diagnostic(
                 "D308",
-                text.loc_of(locale),
+                text.key_locs.get(locale, text.loc_of(locale)),
                 f"locale '{locale}' is not declared in story.yaml",
                 hint=did_you_mean(locale, locales) or "add it to locales: in story.yaml",
             )
