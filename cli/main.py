@@ -268,6 +268,28 @@ def _read_line() -> str:
 publishing.register(app, _settings)
 
 
+@app.command()
+def serve() -> None:
+    """Run the Telegram bot (TELEGRAM_BOT_TOKEN required).
+
+    Polling by default; webhook mode when WEBHOOK_URL is set (with WEBHOOK_SECRET checked on every
+    request). Serves /health, /ready and /metrics on HOST:PORT. Plays the active release: run
+    [bold]diana db upgrade[/] and [bold]diana publish[/] first.
+    """
+    import logging
+
+    settings = _settings()
+    if not settings.telegram_bot_token:
+        raise fail("TELEGRAM_BOT_TOKEN: required to run the bot (without it, use diana chat)")
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    from bot.app import serve as run_bot
+
+    try:
+        asyncio.run(run_bot(settings))
+    except NoActiveReleaseError as exc:
+        raise fail(str(exc)) from None
+
+
 def main() -> None:
     app()
 

@@ -27,7 +27,7 @@ class Runtime:
 
 @asynccontextmanager
 async def open_database(settings: Settings) -> AsyncIterator[Database]:
-    database = create_database(settings.database_url)
+    database = create_database(settings.database_url, schema=settings.database_schema)
     try:
         yield database
     finally:

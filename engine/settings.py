@@ -26,6 +26,7 @@ class Settings(BaseSettings):
     webhook_url: str | None = None
     webhook_secret: str | None = None
     database_url: str = SQLITE_DEFAULT
+    database_schema: str | None = Field(default=None, pattern=r"^[a-z_][a-z0-9_]*$")  # PostgreSQL only
     redis_url: str | None = None
     admin_ids: Annotated[frozenset[int], NoDecode] = frozenset()
     stripe_secret_key: str | None = None

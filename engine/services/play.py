@@ -116,11 +116,25 @@ class PlayService:
     async def say(self, user_id: int, text: str, *, update_id: int | None = None) -> Decision:
         return await self._decide(user_id, lambda _: Say(text[:2000]), "say", update_id=update_id)
 
-    async def restart(self, user_id: int, *, update_id: int | None = None) -> Decision:
-        return await self._decide(user_id, lambda _: Restart(), "restart", update_id=update_id)
+    async def restart(
+        self, user_id: int, *, update_id: int | None = None, nonce: str | None = None
+    ) -> Decision:
+        """Start over; from a button, ``nonce`` keeps an old "start over" button from firing."""
+        return await self._decide(user_id, lambda _: Restart(), "restart", update_id=update_id, nonce=nonce)
 
     async def enter_chapter(self, user_id: int, chapter: str, *, update_id: int | None = None) -> Decision:
         return await self._decide(user_id, lambda _: EnterChapter(chapter), "chapter", update_id=update_id)
+
+    async def current(self, user_id: int) -> Decision:
+        """The player's current view and its button nonce, read-only (for /menu, re-sends)."""
+        bundle = self.content.current()
+        async with self.db.connect() as conn:
+            row = await self.store.read(conn, user_id)
+        if row is None:
+            return Decision("unknown_user")
+        if row.banned:
+            return Decision("banned")
+        return self._current(row, bundle, self.clock.now(), "unchanged")
 
     async def state(self, user_id: int, locale: str | None = None) -> tuple[PlayerState, View] | None:
         """The player's current state and view, read-only (no lock, nothing written)."""

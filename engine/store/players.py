@@ -105,6 +105,7 @@ class UserInfo:
     last_name: str | None = None
     username: str | None = None
     language: str | None = None
+    referred_by: int | None = None  # who invited this player (/start ref_<id>); stored for new users
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,6 +174,7 @@ class PlayerStore:
             last_name=user.last_name,
             username=user.username,
             language=user.language,
+            referred_by=user.referred_by if user.referred_by != user.id else None,
             created_at=now,
             last_seen_at=now,
         )

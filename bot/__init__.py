@@ -1,0 +1,1 @@
+"""The Telegram front-end: aiogram 3 routers and middlewares over the engine's services."""

@@ -1,0 +1,216 @@
+"""Assemble and run the bot: one Dispatcher, routers per concern, services injected as workflow data.
+
+Webhook mode (``WEBHOOK_URL`` set): an aiohttp app serves the webhook at that URL's path with the
+``secret_token`` checked on every request, and handles each update INLINE (``handle_in_background=False``):
+Telegram gets its 200 only after the decision committed, so a crash makes Telegram retry and the
+``update_id`` dedupe makes the retry safe. Polling mode otherwise. Both serve ``/health``, ``/ready``
+and ``/metrics`` on HOST:PORT.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from dataclasses import dataclass
+from urllib.parse import urlparse
+
+from aiogram import Bot, Dispatcher
+from aiogram.client.default import DefaultBotProperties
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.enums import ParseMode
+from aiogram.webhook.aiohttp_server import SimpleRequestHandler
+from aiohttp import web
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from bot.broadcast import Broadcaster
+from bot.i18n import make_i18n
+from bot.metrics import Metrics
+from bot.middlewares import FloodGuard, LanguageCache, LocaleMiddleware, ObserveUpdates
+from bot.routers import account, admin, chapters, errors, fallback, profile, shop, story
+from bot.views import MediaCache
+from engine.services.accounts import AccountService
+from engine.services.admin import AdminService
+from engine.services.play import PlayService
+from engine.services.profile import ProfileService
+from engine.services.publish import PublishService
+from engine.services.releases import ActiveContent, NoActiveReleaseError
+from engine.settings import Settings
+from engine.store.database import Database, create_database
+
+log = logging.getLogger("diana.bot")
+
+
+@dataclass
+class BotRuntime:
+    settings: Settings
+    database: Database
+    content: ActiveContent
+    play: PlayService
+    accounts: AccountService
+    admin: AdminService
+    profiles: ProfileService
+    publisher: PublishService
+    metrics: Metrics
+    media: MediaCache
+    languages: LanguageCache
+
+
+def build_bot(settings: Settings) -> Bot:
+    session = None
+    if settings.telegram_api_base:
+        session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_base))
+    assert settings.telegram_bot_token, "TELEGRAM_BOT_TOKEN is required to run the bot"
+    return Bot(
+        token=settings.telegram_bot_token,
+        session=session,
+        default=DefaultBotProperties(parse_mode=ParseMode.HTML),
+    )
+
+
+def build_dispatcher(runtime: BotRuntime, bot: Bot) -> tuple[Dispatcher, Broadcaster]:
+    broadcaster = Broadcaster(bot, runtime.admin)
+    dp = Dispatcher(
+        play=runtime.play,
+        accounts=runtime.accounts,
+        admin=runtime.admin,
+        profiles=runtime.profiles,
+        publisher=runtime.publisher,
+        metrics=runtime.metrics,
+        media=runtime.media,
+        languages=runtime.languages,
+        settings=runtime.settings,
+        broadcaster=broadcaster,
+    )
+    dp.update.outer_middleware(ObserveUpdates(runtime.metrics, runtime.settings.log_format == "json"))
+    guard = FloodGuard(runtime.metrics)
+    dp.message.outer_middleware(guard)
+    dp.callback_query.outer_middleware(guard)
+    i18n = make_i18n(runtime.settings.default_locale)
+
+    async def stored_language(user_id: int) -> str | None:
+        async with runtime.database.connect() as conn:
+            row = await runtime.play.store.read(conn, user_id)
+        return row.language if row is not None else None
+
+    LocaleMiddleware(i18n, runtime.languages, stored_language).setup(dp)
+    dp.include_routers(
+        errors.router,
+        story.router,
+        chapters.router,
+        profile.router,
+        account.router,
+        shop.router,
+        admin.router,
+        fallback.router,
+    )
+    return dp, broadcaster
+
+
+async def open_runtime(settings: Settings) -> BotRuntime:
+    database = create_database(settings.database_url, schema=settings.database_schema)
+    metrics = Metrics()
+
+    def changed(release_id: int, _bundle: object) -> None:
+        metrics.active_release.set(release_id)
+        metrics.reloads.inc()
+
+    content = ActiveContent(database, on_change=changed, on_error=lambda *_: metrics.reload_failures.inc())
+    await content.start()
+    if not content.ready:
+        await content.stop()
+        await database.close()
+        raise NoActiveReleaseError("no release is active yet: run 'diana publish' first")
+    return BotRuntime(
+        settings=settings,
+        database=database,
+        content=content,
+        play=PlayService(database, content),
+        accounts=AccountService(database),
+        admin=AdminService(database),
+        profiles=ProfileService(database, content),
+        publisher=PublishService(database),
+        metrics=metrics,
+        media=MediaCache(settings.content_dir),
+        languages=LanguageCache(),
+    )
+
+
+def probes(runtime: BotRuntime, app: web.Application) -> None:
+    async def health(_: web.Request) -> web.Response:
+        return web.json_response({"status": "alive"})
+
+    async def ready(_: web.Request) -> web.Response:
+        database_ok = await runtime.database.ping()
+        body = {"database": database_ok, "release": runtime.content.release_id}
+        status = 200 if database_ok and runtime.content.ready else 503
+        return web.json_response(body, status=status)
+
+    async def metrics(_: web.Request) -> web.Response:
+        return web.Response(
+            body=generate_latest(runtime.metrics.registry), headers={"Content-Type": CONTENT_TYPE_LATEST}
+        )
+
+    app.router.add_get("/health", health)
+    app.router.add_get("/ready", ready)
+    app.router.add_get("/metrics", metrics)
+
+
+async def serve(settings: Settings) -> None:
+    """Run until SIGINT/SIGTERM; in-flight updates finish before the process exits."""
+    runtime = await open_runtime(settings)
+    bot = build_bot(settings)
+    dp, broadcaster = build_dispatcher(runtime, bot)
+    app = web.Application()
+    probes(runtime, app)
+    if settings.webhook_url:
+        handler = SimpleRequestHandler(
+            dispatcher=dp, bot=bot, handle_in_background=False, secret_token=settings.webhook_secret
+        )
+        handler.register(app, path=urlparse(settings.webhook_url).path or "/")
+    runner = web.AppRunner(app, shutdown_timeout=30)
+    await runner.setup()
+    site = web.TCPSite(runner, settings.host, settings.port)
+    await site.start()
+    log.info(
+        "serving on %s:%s (%s)",
+        settings.host,
+        settings.port,
+        "webhook" if settings.webhook_url else "polling",
+    )
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    await broadcaster.resume_all()
+    polling: asyncio.Task[None] | None = None
+    try:
+        if settings.webhook_url:
+            await bot.set_webhook(
+                settings.webhook_url,
+                secret_token=settings.webhook_secret,
+                allowed_updates=dp.resolve_used_update_types(),
+                drop_pending_updates=False,
+            )
+        else:
+            await bot.delete_webhook(drop_pending_updates=False)
+            polling = asyncio.create_task(
+                dp.start_polling(
+                    bot,
+                    handle_signals=False,
+                    close_bot_session=False,
+                    allowed_updates=dp.resolve_used_update_types(),
+                )
+            )
+        print(f"diana: serving on {settings.host}:{settings.port}", flush=True)
+        await stop.wait()
+    finally:
+        if polling is not None:
+            await dp.stop_polling()
+            await asyncio.gather(polling, return_exceptions=True)
+        await runner.cleanup()  # lets in-flight webhook requests finish (shutdown_timeout)
+        await broadcaster.stop()
+        await runtime.content.stop()
+        await bot.session.close()
+        await runtime.database.close()

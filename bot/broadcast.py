@@ -1,0 +1,73 @@
+"""Send a broadcast to every player within Telegram's limits, resumably.
+
+Telegram allows about 30 messages a second to different chats; we send 25 per second in batches and
+record the cursor (last user id delivered) after each batch, so a restart resumes where it stopped and
+nobody gets the message twice (at most one batch is repeated after a hard crash mid-batch).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from aiogram import Bot
+from aiogram.exceptions import TelegramForbiddenError, TelegramNotFound, TelegramRetryAfter
+
+from engine.services.admin import AdminService
+
+log = logging.getLogger("diana.broadcast")
+PER_SECOND = 25
+
+
+class Broadcaster:
+    def __init__(self, bot: Bot, admin: AdminService, *, per_second: int = PER_SECOND) -> None:
+        self.bot = bot
+        self.admin = admin
+        self.per_second = per_second
+        self.tasks: set[asyncio.Task[None]] = set()
+
+    def start(self, broadcast_id: int, text: str) -> None:
+        task = asyncio.create_task(self.run(broadcast_id, text), name=f"broadcast-{broadcast_id}")
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
+
+    async def resume_all(self) -> None:
+        for broadcast_id in await self.admin.running():
+            info = await self.admin.broadcast(broadcast_id)
+            if info is not None:
+                self.start(broadcast_id, info.text)
+
+    async def run(self, broadcast_id: int, text: str) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            recipients = await self.admin.next_batch(broadcast_id, self.per_second)
+            if not recipients:
+                await self.admin.finish(broadcast_id)
+                return
+            began = loop.time()
+            sent = failed = 0
+            for user_id in recipients:
+                if await self._send(user_id, text):
+                    sent += 1
+                else:
+                    failed += 1
+            await self.admin.record_batch(broadcast_id, recipients[-1], sent, failed)
+            spare = 1.0 - (loop.time() - began)
+            if spare > 0:
+                await asyncio.sleep(spare)  # rate limiting: at most per_second messages a second
+
+    async def _send(self, user_id: int, text: str) -> bool:
+        for _ in range(3):
+            try:
+                await self.bot.send_message(user_id, text)
+                return True
+            except TelegramRetryAfter as exc:  # Telegram asks us to wait: wait, then retry
+                await asyncio.sleep(exc.retry_after)
+            except (TelegramForbiddenError, TelegramNotFound):  # blocked the bot, or gone
+                return False
+        return False
+
+    async def stop(self) -> None:
+        for task in list(self.tasks):
+            task.cancel()
+        await asyncio.gather(*self.tasks, return_exceptions=True)

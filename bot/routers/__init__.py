@@ -1,0 +1,1 @@
+"""One router per concern; order matters: the fallback router (unknown commands) comes last."""

@@ -1,0 +1,258 @@
+"""A local stand-in for the Telegram Bot API, over real HTTP, for end-to-end tests of the bot.
+
+It implements the methods the bot calls, answers like Telegram does (``{"ok": true, "result": ...}``),
+records every call, and serves ``getUpdates`` as a long poll over a queue the test fills. Tests wait
+for calls with :meth:`FakeTelegram.wait_for`, which wakes on each new call (no sleeping and hoping).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+
+BOT = {
+    "id": 999000,
+    "is_bot": True,
+    "first_name": "Diana",
+    "username": "diana_test_bot",
+    "can_join_groups": False,
+    "can_read_all_group_messages": False,
+    "supports_inline_queries": False,
+}
+SENDS = {"sendMessage", "sendPhoto", "sendVideo", "sendAnimation", "sendAudio", "sendDocument", "sendInvoice"}
+
+
+@dataclass
+class Call:
+    method: str
+    params: dict[str, Any]
+    number: int
+    result: Any = None
+
+    def markup(self) -> list[list[dict[str, Any]]]:
+        raw = self.params.get("reply_markup")
+        if not raw:
+            return []
+        data = json.loads(raw) if isinstance(raw, str) else raw
+        return data.get("inline_keyboard", [])
+
+    def buttons(self) -> list[dict[str, Any]]:
+        return [button for row in self.markup() for button in row]
+
+    @property
+    def text(self) -> str:
+        return str(self.params.get("text") or self.params.get("caption") or "")
+
+
+@dataclass
+class FakeTelegram:
+    token: str = "123456:TEST-TOKEN"
+    calls: list[Call] = field(default_factory=list)
+    updates: list[dict[str, Any]] = field(default_factory=list)
+    fail_next: dict[str, int] = field(default_factory=dict)  # method -> how many calls to fail
+    _changed: asyncio.Condition = field(default_factory=asyncio.Condition)
+    _message_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1000))
+    _update_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+    _file_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+    base_url: str = ""
+    _runner: web.AppRunner | None = None
+
+    # -- server --------------------------------------------------------------------------
+    async def start(self) -> str:
+        app = web.Application(client_max_size=20 * 1024 * 1024)
+        app.router.add_post("/bot{token}/{method}", self._handle)
+        self._runner = web.AppRunner(app)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self.base_url = f"http://127.0.0.1:{port}"
+        return self.base_url
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    async def _handle(self, request: web.Request) -> web.Response:
+        if request.match_info["token"] != self.token:
+            return web.json_response(
+                {"ok": False, "error_code": 401, "description": "Unauthorized"}, status=401
+            )
+        method = request.match_info["method"]
+        params: dict[str, Any] = {}
+        if request.content_type == "application/json":
+            params = await request.json()
+        else:
+            form = await request.post()
+            for key, value in form.items():
+                params[key] = value if isinstance(value, str) else f"<file {value.filename}>"
+        if method == "getUpdates":
+            return web.json_response({"ok": True, "result": await self._get_updates(params)})
+        failures = self.fail_next.get(method, 0)
+        if failures:
+            self.fail_next[method] = failures - 1
+            await self._record(method, params, None)
+            return web.json_response(
+                {"ok": False, "error_code": 400, "description": "Bad Request: simulated failure"}, status=400
+            )
+        result = self._result(method, params)
+        await self._record(method, params, result)
+        return web.json_response({"ok": True, "result": result})
+
+    async def _record(self, method: str, params: dict[str, Any], result: Any) -> None:
+        async with self._changed:
+            self.calls.append(Call(method, params, len(self.calls), result))
+            self._changed.notify_all()
+
+    def _message(self, params: dict[str, Any], method: str) -> dict[str, Any]:
+        chat_id = int(params.get("chat_id", 0))
+        message: dict[str, Any] = {
+            "message_id": int(params.get("message_id") or next(self._message_ids)),
+            "date": int(time.time()),
+            "chat": {"id": chat_id, "type": "private", "first_name": "Player"},
+            "from": BOT,
+        }
+        if "text" in params:
+            message["text"] = params["text"]
+        if "caption" in params:
+            message["caption"] = params["caption"]
+        if method == "sendPhoto":
+            file_id = f"photo-{next(self._file_ids)}"
+            message["photo"] = [{"file_id": file_id, "file_unique_id": file_id, "width": 320, "height": 200}]
+        if method == "sendDocument":
+            message["document"] = {"file_id": f"doc-{next(self._file_ids)}", "file_unique_id": "d"}
+        if params.get("reply_markup"):
+            raw = params["reply_markup"]
+            message["reply_markup"] = json.loads(raw) if isinstance(raw, str) else raw
+        return message
+
+    def _result(self, method: str, params: dict[str, Any]) -> Any:
+        if method == "getMe":
+            return BOT
+        if method in SENDS or method in (
+            "editMessageText",
+            "editMessageReplyMarkup",
+            "editMessageMedia",
+            "editMessageCaption",
+        ):
+            if method == "editMessageText" and "text" not in params:
+                params["text"] = ""
+            return self._message(params, method)
+        if method in (
+            "answerCallbackQuery",
+            "setWebhook",
+            "deleteWebhook",
+            "answerPreCheckoutQuery",
+            "refundStarPayment",
+            "setMyCommands",
+            "deleteMessage",
+        ):
+            return True
+        if method == "getWebhookInfo":
+            return {"url": "", "has_custom_certificate": False, "pending_update_count": 0}
+        return True
+
+    async def _get_updates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
+        offset = int(params.get("offset") or 0)
+        timeout = float(params.get("timeout") or 0)
+
+        def pending() -> list[dict[str, Any]]:
+            return [u for u in self.updates if u["update_id"] >= offset]
+
+        async with self._changed:
+            if not pending() and timeout:
+                try:
+                    await asyncio.wait_for(self._changed.wait_for(lambda: bool(pending())), timeout)
+                except TimeoutError:
+                    return []
+            return pending()
+
+    # -- what tests use ------------------------------------------------------------------
+    def new_update_id(self) -> int:
+        return next(self._update_ids)
+
+    async def push(self, update: dict[str, Any]) -> None:
+        async with self._changed:
+            self.updates.append(update)
+            self._changed.notify_all()
+
+    async def wait_for(
+        self,
+        method: str,
+        where: Callable[[Call], bool] = lambda _: True,
+        *,
+        after: int = 0,
+        timeout: float = 30.0,
+    ) -> Call:
+        """The first call of ``method`` numbered >= ``after`` that matches; fails after ``timeout``."""
+
+        def found() -> Call | None:
+            return next((c for c in self.calls[after:] if c.method == method and where(c)), None)
+
+        async with self._changed:
+            try:
+                await asyncio.wait_for(self._changed.wait_for(lambda: found() is not None), timeout)
+            except TimeoutError:
+                seen = [(c.method, c.text[:40]) for c in self.calls[after:]]
+                raise AssertionError(f"no {method} call within {timeout}s; saw {seen}") from None
+        call = found()
+        assert call is not None
+        return call
+
+    def of(self, method: str, after: int = 0) -> list[Call]:
+        return [c for c in self.calls[after:] if c.method == method]
+
+
+def message_update(
+    update_id: int, user_id: int, text: str, *, first_name: str = "Ana", language: str = "es"
+) -> dict[str, Any]:
+    return {
+        "update_id": update_id,
+        "message": {
+            "message_id": update_id + 500_000,
+            "date": int(time.time()),
+            "chat": {"id": user_id, "type": "private", "first_name": first_name},
+            "from": {"id": user_id, "is_bot": False, "first_name": first_name, "language_code": language},
+            "text": text,
+            **(
+                {"entities": [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]}
+                if text.startswith("/")
+                else {}
+            ),
+        },
+    }
+
+
+def callback_update(
+    update_id: int,
+    user_id: int,
+    data: str,
+    message: dict[str, Any] | None = None,
+    *,
+    first_name: str = "Ana",
+    language: str = "es",
+) -> dict[str, Any]:
+    return {
+        "update_id": update_id,
+        "callback_query": {
+            "id": f"cb{update_id}",
+            "from": {"id": user_id, "is_bot": False, "first_name": first_name, "language_code": language},
+            "chat_instance": "ci",
+            "data": data,
+            "message": message
+            or {
+                "message_id": 1,
+                "date": int(time.time()),
+                "chat": {"id": user_id, "type": "private", "first_name": first_name},
+                "from": BOT,
+                "text": "…",
+            },
+        },
+    }
