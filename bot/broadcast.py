@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import socket
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramForbiddenError, TelegramNotFound, TelegramRetryAfter
@@ -24,6 +26,9 @@ class Broadcaster:
         self.bot = bot
         self.admin = admin
         self.per_second = per_second
+        # Which replica holds a broadcast's lease: only the holder sends, so three replicas resuming
+        # after a deploy do not send everything three times.
+        self.owner = f"{socket.gethostname()}:{os.getpid()}"
         self.tasks: set[asyncio.Task[None]] = set()
 
     def start(self, broadcast_id: int, text: str) -> None:
@@ -39,6 +44,8 @@ class Broadcaster:
 
     async def run(self, broadcast_id: int, text: str) -> None:
         loop = asyncio.get_running_loop()
+        if not await self.admin.claim(broadcast_id, self.owner):
+            return  # another replica is sending it
         while True:
             recipients = await self.admin.next_batch(broadcast_id, self.per_second)
             if not recipients:
@@ -51,7 +58,10 @@ class Broadcaster:
                     sent += 1
                 else:
                     failed += 1
-            await self.admin.record_batch(broadcast_id, recipients[-1], sent, failed)
+            if not await self.admin.record_batch(
+                broadcast_id, recipients[-1], sent, failed, owner=self.owner
+            ):
+                return  # our lease ran out and another replica took over from the cursor
             spare = 1.0 - (loop.time() - began)
             if spare > 0:
                 await asyncio.sleep(spare)  # rate limiting: at most per_second messages a second

@@ -28,7 +28,7 @@ async def profile(message: Message, profiles: ProfileService, i18n: I18n) -> Non
         await message.answer(_("Send /start to begin the story."))
         return
     locale = i18n.current_locale
-    level_name = found.level_names.get(locale) or next(iter(found.level_names.values()), "")
+    level_name = found.level_name.get(locale) or next(iter(found.level_name.values()), "")
     lines = [
         _("👤 <b>{name}</b>").format(name=html.escape(message.from_user.first_name)),
         _("{points} {currency} · level {level} ({level_name})").format(
@@ -87,11 +87,11 @@ async def achievements(message: Message, profiles: ProfileService, i18n: I18n) -
 async def top(message: Message, profiles: ProfileService) -> None:
     assert message.from_user is not None
     board = await profiles.leaderboard(message.from_user.id)
-    if not board.top:
+    if not board.entries:
         await message.answer(_("Nobody is on the board yet."))
         return
     lines = [_("🏅 <b>Top players</b>")]
-    for entry in board.top:
+    for entry in board.entries:
         lines.append(f"{entry.rank}. {html.escape(entry.first_name or '—')} — {entry.total_earned}")
     if board.own_rank is not None:
         lines.append(_("Your rank: #{rank}").format(rank=board.own_rank))
@@ -102,8 +102,10 @@ async def top(message: Message, profiles: ProfileService) -> None:
 async def daily(message: Message, profiles: ProfileService, i18n: I18n) -> None:
     assert message.from_user is not None
     result = await profiles.checkin(message.from_user.id)
-    if result is None:
+    if result.outcome == "unknown_user":
         await message.answer(_("Send /start to begin the story."))
+    elif result.outcome == "banned":
+        await message.answer(_("This account is blocked."))
     elif result.applied:
         await message.answer(
             _("☀️ Daily check-in: +{points} {currency}. Streak: {streak} day(s).").format(

@@ -307,3 +307,25 @@ release_products = sa.Table(
     sa.Column("stripe_currency", sa.String(3)),
     sa.Column("stripe_interval", sa.String(8)),
 )
+
+
+# -- admin broadcasts ---------------------------------------------------------------------------
+
+broadcasts = sa.Table(
+    "broadcasts",
+    metadata,
+    sa.Column("id", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("created_by", sa.String(64), nullable=False),  # the audit actor, "tg:<id>" or "cli:<user>"
+    sa.Column("created_at", TS, nullable=False),
+    sa.Column("status", sa.String(16), nullable=False, server_default="running"),  # running|done|cancelled
+    # The last recipient (users.id) whose delivery was recorded: a restarted sender continues after it.
+    sa.Column("cursor", sa.BigInteger, nullable=False, server_default="0"),
+    sa.Column("sent", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("failed", sa.Integer, nullable=False, server_default="0"),
+    # Which sender holds the broadcast and until when: with several bot replicas only one sends it.
+    sa.Column("owner", sa.String(64)),
+    sa.Column("lease_until", TS),
+    sa.Column("finished_at", TS),
+    sa.CheckConstraint("status IN ('running', 'done', 'cancelled')", name="status_known"),
+)
