@@ -19,7 +19,9 @@ from engine.content.diff import BundleDiff
 from engine.diagnostics import ContentError
 from engine.play.compat import Compatibility
 from engine.services.publish import PublishOutcome, PublishService
+from engine.services.release_channel import RedisReleaseChannel
 from engine.settings import Settings
+from engine.store.database import Database
 
 console = Console()
 errors = Console(stderr=True)
@@ -90,12 +92,18 @@ def exit_code(outcome: PublishOutcome) -> int:
     return 0 if outcome.ok else 1
 
 
+def publisher(settings: Settings, database: Database) -> PublishService:
+    """The publish service, announcing on Redis too where REDIS_URL is set."""
+    channel = RedisReleaseChannel(settings.redis_url) if settings.redis_url else None
+    return PublishService(database, channel=channel)
+
+
 def publish(
     settings: Settings, path: Path, *, notes: str, dry_run: bool, force: bool, author: str, output: str
 ) -> int:
     async def run() -> PublishOutcome:
         async with open_database(settings) as database:
-            return await PublishService(database).publish_path(
+            return await publisher(settings, database).publish_path(
                 path, author=author, notes=notes, dry_run=dry_run, force=force
             )
 
@@ -168,7 +176,7 @@ def diff(settings: Settings, before: int, after: int, *, output: str) -> int:
 def rollback(settings: Settings, release: int, *, force: bool, author: str, output: str) -> int:
     async def run() -> PublishOutcome:
         async with open_database(settings) as database:
-            return await PublishService(database).rollback(release, author=author, force=force)
+            return await publisher(settings, database).rollback(release, author=author, force=force)
 
     outcome = asyncio.run(run())
     report(outcome, output)

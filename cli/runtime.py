@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 from engine.services.play import PlayService
+from engine.services.release_channel import RedisReleaseChannel
 from engine.services.releases import ActiveContent, NoActiveReleaseError
 from engine.settings import Settings
 from engine.store.database import Database, create_database
@@ -44,7 +45,8 @@ async def open_runtime(settings: Settings) -> AsyncIterator[Runtime]:
                 f"the database is at revision {revision or 'none'}, this code needs {head}: "
                 "run 'diana db upgrade'"
             )
-        content = ActiveContent(database)
+        channel = RedisReleaseChannel(settings.redis_url) if settings.redis_url else None
+        content = ActiveContent(database, channel=channel)
         await content.start()
         if not content.ready:
             await content.stop()

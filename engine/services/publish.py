@@ -22,6 +22,7 @@ from engine.content.diff import BundleDiff, diff_bundles
 from engine.diagnostics import Diagnostic
 from engine.play.compat import Compatibility, check_compatibility
 from engine.services.clock import Clock, SystemClock
+from engine.services.release_channel import RedisReleaseChannel
 from engine.store.database import Database
 from engine.store.releases import ReleaseInfo, ReleaseStore
 
@@ -72,11 +73,13 @@ class PublishService:
         clock: Clock | None = None,
         store: ReleaseStore | None = None,
         before_activate: Hook | None = None,
+        channel: RedisReleaseChannel | None = None,
     ) -> None:
         self.db = database
         self.clock = clock or SystemClock()
         self.store = store or ReleaseStore()
         self.before_activate = before_activate  # a test seam: runs after the rows, before the pointer
+        self.channel = channel  # also announce on Redis (after the commit), where configured
 
     async def publish_path(
         self, path: Path, *, author: str, notes: str = "", dry_run: bool = False, force: bool = False
@@ -145,6 +148,8 @@ class PublishService:
         except PublishError as refused:
             return refused.outcome
         assert result is not None
+        if self.channel is not None and result.release is not None:
+            await self.channel.announce(result.release.id)
         return result
 
     async def rollback(self, release_id: int, *, author: str, force: bool = False) -> PublishOutcome:

@@ -18,6 +18,7 @@ from typing import Any
 
 from engine.content.bundle import Bundle, BundleFormatError
 from engine.services.content import Classifier, ClassifierCache
+from engine.services.release_channel import RedisReleaseChannel
 from engine.store.database import Database
 from engine.store.releases import NOTIFY_CHANNEL, ReleaseStore
 
@@ -37,6 +38,7 @@ class ActiveContent:
         safety_poll_seconds: float = 30.0,
         on_change: Callable[[int, Bundle], None] | None = None,
         on_error: Callable[[int, Exception], None] | None = None,
+        channel: RedisReleaseChannel | None = None,
     ) -> None:
         self.db = database
         self.store = ReleaseStore()
@@ -44,6 +46,7 @@ class ActiveContent:
         self.safety_poll_seconds = safety_poll_seconds
         self.on_change = on_change
         self.on_error = on_error
+        self.channel = channel
         self.release_id: int | None = None
         self._bundle: Bundle | None = None
         self._failed: set[int] = set()
@@ -108,15 +111,27 @@ class ActiveContent:
         return True
 
     async def _watch(self) -> None:
-        if self.db.is_sqlite:
-            await self._poll(self.poll_seconds)
-        else:
-            await self._listen()
+        redis_listener = None
+        if self.channel is not None:
+            redis_listener = asyncio.create_task(self.channel.listen(self._wake.set))
+        try:
+            if self.db.is_sqlite:
+                await self._poll(self.poll_seconds)
+            else:
+                await self._listen()
+        finally:
+            if redis_listener is not None:
+                redis_listener.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await redis_listener
 
     async def _poll(self, seconds: float) -> None:
         while True:
+            # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancellation that
+            # arrives as the event is set, and stop() would then wait for this loop forever.
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=seconds)
+                async with asyncio.timeout(seconds):
+                    await self._wake.wait()
             self._wake.clear()
             try:
                 await self.refresh()
