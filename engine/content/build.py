@@ -87,12 +87,20 @@ class Builder:
         trees: dict[str, tuple[str, YNode]],
         media: frozenset[str],
         sources: dict[str, SourceFile],
+        built: dict[str, Chapter] | None = None,
     ) -> None:
         self.trees = trees
         self.media = media
         self.sources = sources
         self.diagnostics: list[Diagnostic] = []
         self.default_locale = "es"
+        self.locales: tuple[str, ...] = ("es",)
+        # Chapters the loader already built while reading (their trees were let go to save memory).
+        self.built = built if built is not None else {}
+
+    def locale_from(self, story: YMap) -> None:
+        """Take the default locale from story.yaml before building chapters one by one."""
+        self.default_locale = _str(story.get("default_locale"), "es") or "es"
 
     # -- small values -------------------------------------------------------------------------
     def text(self, node: YNode | None) -> Text:
@@ -173,6 +181,7 @@ class Builder:
         assert root is not None, "story.yaml presence is checked by the loader"
         self.default_locale = _str(root.get("default_locale"), "es") or "es"
         locales = tuple(str(_scalar(n)) for n in _seq(root.get("locales"))) or (self.default_locale,)
+        self.locales = locales
         variables = {}
         for name, (key, node) in _map(root.get("variables")).entries.items():
             variables[name] = self.variable(name, key.loc, _map(node))
@@ -242,7 +251,7 @@ class Builder:
             root = self.tree(path)
             if kind != "chapter" or root is None:
                 continue
-            chapter = self.chapter(path, root, position)
+            chapter = self.built.get(path) or self.chapter(path, root, position)
             if chapter.id in found:
                 other = found[chapter.id]
                 self.diagnostics.append(
@@ -358,7 +367,7 @@ class Builder:
                 name=self.text(body.get("name")),
                 bond_min=low,
                 bond_max=high,
-                bond_default=_int(bond.get("default"), low) or low,
+                bond_default=_int(bond.get("default"), low) if bond.get("default") is not None else low,
                 loc=key.loc,
                 portrait=_str(portrait),
                 portrait_loc=portrait.loc if portrait else None,
@@ -395,7 +404,11 @@ class Builder:
         if root is None:
             return Rewards(
                 "besitos",
-                Text(dict(DEFAULT_CURRENCY), Loc("rewards.yaml")),
+                # Only the story's own locales: a one-language story must not be told it lacks 'en'.
+                Text(
+                    {lo: DEFAULT_CURRENCY.get(lo, DEFAULT_CURRENCY["es"]) for lo in self.locales},
+                    Loc("rewards.yaml"),
+                ),
                 "💋",
                 Loc("rewards.yaml"),
             )

@@ -283,3 +283,17 @@ def test_bundle_and_state_round_trip_with_versions(bundle: Bundle) -> None:
     assert PlayerState.from_dict(state.to_dict()).to_dict() == state.to_dict()
     with pytest.raises(StateFormatError):
         PlayerState.from_dict({**state.to_dict(), "format": 99})
+
+
+def test_a_bond_default_of_zero_is_kept_with_a_negative_minimum(tmp_path: Path) -> None:
+    root = tmp_path / "story"
+    (root / "chapters").mkdir(parents=True)
+    (root / "story.yaml").write_text("id: s\ntitle: S\ndefault_locale: es\nlocales: [es]\nstart: a.b\n")
+    (root / "characters.yaml").write_text("ana:\n  name: Ana\n  bond: {min: -5, max: 5, default: 0}\n")
+    (root / "chapters" / "a.yaml").write_text(
+        "id: a\ntitle: A\nscenes:\n  b:\n    text: Hola\n    ending: good\n"
+    )
+    report, compiled = build_path(root)
+    assert compiled.characters["ana"].bond_default == 0
+    # a one-language story without rewards.yaml is not told it lacks other locales
+    assert not [d for d in report.diagnostics if d.code == "D308"]
