@@ -8,7 +8,7 @@ CONTENT ?= content
 .PHONY: run test lint fmt bench typecheck imports pytest clean help
 
 help:
-	@echo "make run    - install, check content/ and play it (terminal; bot when TELEGRAM_BOT_TOKEN is set)"
+	@echo "make run    - install, migrate, publish content/ and play it (terminal chat; the bot when TELEGRAM_BOT_TOKEN is set)"
 	@echo "make test   - ruff, mypy, import-linter and pytest"
 	@echo "make lint   - ruff + diana lint on content/"
 	@echo "make fmt    - format the code with ruff"
@@ -23,7 +23,7 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(BIN)/diana db upgrade
 	$(BIN)/diana publish $(CONTENT) --notes "make run"
-	$(BIN)/diana chat
+	@if [ -n "$$TELEGRAM_BOT_TOKEN" ]; then $(BIN)/diana serve; else $(BIN)/diana chat; fi
 
 test: $(STAMP)
 	$(BIN)/ruff check .
