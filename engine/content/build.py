@@ -69,6 +69,12 @@ def _seq(node: YNode | None) -> list[YNode]:
     return node.items if isinstance(node, YSeq) else []
 
 
+def _bond_default(bond: YMap, low: int) -> int:
+    """The declared default (0 is a real default, also with a negative minimum), else the minimum."""
+    declared = _int(bond.get("default"))
+    return declared if declared is not None else low
+
+
 def expression_loc(node: YScalar) -> Loc:
     """Where offset 0 of a condition string sits, roughly: after the opening quote of a quoted scalar.
 
@@ -367,7 +373,7 @@ class Builder:
                 name=self.text(body.get("name")),
                 bond_min=low,
                 bond_max=high,
-                bond_default=_int(bond.get("default"), low) if bond.get("default") is not None else low,
+                bond_default=_bond_default(bond, low),
                 loc=key.loc,
                 portrait=_str(portrait),
                 portrait_loc=portrait.loc if portrait else None,
