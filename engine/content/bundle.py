@@ -266,11 +266,25 @@ def content_hash(bundle: Bundle) -> str:
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+
+
+def _field_names(cls: type) -> tuple[str, ...]:
+    names = _FIELD_NAMES.get(cls)
+    if names is None:
+        names = _FIELD_NAMES[cls] = tuple(f.name for f in fields(cls))
+    return names
+
+
 def _encode(value: object) -> object:
+    """Plain JSON data of a bundle; field names cached per class (a 100k-scene bundle has ~1M values)."""
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
     if isinstance(value, Predicate):
         return value.source
-    if is_dataclass(value) and not isinstance(value, type):
-        return {f.name: _encode(getattr(value, f.name)) for f in fields(value)}
+    cls = type(value)
+    if cls in _FIELD_NAMES or (is_dataclass(value) and not isinstance(value, type)):
+        return {name: _encode(getattr(value, name)) for name in _field_names(cls)}
     if isinstance(value, Mapping):
         return {str(k): _encode(v) for k, v in value.items()}
     if isinstance(value, tuple | list):
