@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from engine.diagnostics import Diagnostic, Loc, Severity
 
-E, W = Severity.ERROR, Severity.WARNING
+E, W, INFO = Severity.ERROR, Severity.WARNING, Severity.INFO
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,6 +121,37 @@ _TABLE: tuple[tuple[str, str, Severity, str], ...] = (
         "A media caption over 1024 characters (sent as a separate message).",
     ),
     ("D508", "too-many-buttons", W, "More buttons than fit a Telegram keyboard comfortably."),
+    # The story graph
+    ("D601", "unreachable-scene", W, "A scene no player can reach from the story's start."),
+    ("D602", "unreachable-chapter", W, "A chapter none of whose scenes a player can reach."),
+    ("D603", "unreachable-ending", W, "An ending no player can reach."),
+    ("D604", "dead-end", E, "A scene that is not an ending and has no exit a player can ever take."),
+    ("D605", "trap-cycle", E, "Scenes that lead into each other with no way out to any ending."),
+    ("D606", "chapter-without-ending", W, "A chapter with no ending scene, so it is never completed."),
+    # Softlocks, economy, variables and achievements
+    ("D701", "softlock", E, "A scene where every exit can be hidden or locked at once."),
+    (
+        "D702",
+        "next-without-fallback",
+        E,
+        "A conditional next whose conditions can all be false, with no fallback route.",
+    ),
+    ("D703", "vip-only-exit", E, "A scene a free player can reach whose only ways on are VIP."),
+    ("D704", "unaffordable-cost", W, "A cost above the most currency a player can hold on arrival."),
+    ("D705", "variable-never-read", W, "A declared variable that no condition or text reads."),
+    ("D706", "variable-never-written", W, "A variable that conditions read but no effect ever changes."),
+    ("D707", "never-true", W, "A comparison that can never be true given the values a variable can hold."),
+    ("D708", "achievement-never-met", W, "An achievement whose condition can never be true."),
+    (
+        "D709",
+        "achievement-never-granted",
+        E,
+        "An achievement with no when, no tiers and no effect that grants it.",
+    ),
+    # Moods
+    ("D801", "few-mood-examples", W, "A mood with fewer than 5 examples in one locale."),
+    ("D802", "mood-accuracy", INFO, "How often the mood model recognises examples it was not trained on."),
+    ("D803", "low-mood-accuracy", W, "The mood model recognises under 70% of held-out examples."),
 )
 
 CODES: dict[str, CodeInfo] = {

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from engine.codes import diagnostic
 from engine.content import build
 from engine.content.files import ContentFiles
-from engine.content.model import Content, SourceFile
+from engine.content.model import Chapter, Content, SourceFile
 from engine.content.schemacheck import validate
 from engine.content.sourcemap import SourceText
 from engine.content.yamlread import read_yaml
@@ -61,11 +61,21 @@ def suppressions(text: str) -> dict[int, frozenset[str]]:
     return found
 
 
+def _has_error(diagnostics: list[Diagnostic]) -> bool:
+    return any(d.severity is Severity.ERROR for d in diagnostics)
+
+
 def load(files: ContentFiles) -> LoadResult:
     diagnostics: list[Diagnostic] = []
     trees: dict[str, tuple[str, YNode]] = {}
     sources: dict[str, SourceFile] = {}
-    for path, data in sorted(files.yaml.items()):
+    # Chapters are read last and built one at a time as soon as they are read, so that only one file's
+    # YAML tree is alive at once (at 100k scenes the trees are most of the memory).
+    ordered = sorted(files.yaml.items(), key=lambda item: (file_kind(item[0]) == "chapter", item[0]))
+    positions = {path: i for i, path in enumerate(sorted(p for p in files.yaml if file_kind(p)))}
+    builder: build.Builder | None = None
+    built: dict[str, Chapter] = {}
+    for path, data in ordered:
         kind = file_kind(path)
         if kind is None:
             diagnostics.append(
@@ -96,6 +106,14 @@ def load(files: ContentFiles) -> LoadResult:
             continue
         diagnostics.extend(validate(kind, read.root))
         trees[path] = (kind, read.root)
+        story = trees.get("story.yaml")
+        if kind != "chapter" or story is None or not isinstance(story[1], YMap) or _has_error(diagnostics):
+            continue
+        if builder is None:
+            builder = build.Builder(trees, files.media, sources, built)
+            builder.locale_from(story[1])
+        built[path] = builder.chapter(path, read.root, positions[path])
+        trees[path] = (kind, YMap(read.root.loc))  # the chapter is built: let its tree go
 
     for path, reason in sorted(files.unreadable.items()):
         diagnostics.append(
@@ -128,7 +146,7 @@ def load(files: ContentFiles) -> LoadResult:
         )
     if any(d.severity is Severity.ERROR for d in diagnostics):
         return LoadResult(None, diagnostics)
-    builder = build.Builder(trees, files.media, sources)
+    builder = build.Builder(trees, files.media, sources, built)
     content = builder.build()
     diagnostics.extend(builder.diagnostics)
     return LoadResult(content, diagnostics)

@@ -21,6 +21,7 @@ from jsonschema.exceptions import ValidationError
 from referencing import Registry, Resource
 
 from engine.codes import diagnostic
+from engine.content.fastschema import Check, UnsupportedSchemaError, compile_schema
 from engine.content.ynode import PathPart, YMap, YNode, locate, to_data
 from engine.diagnostics import Diagnostic, Loc
 
@@ -66,6 +67,24 @@ def _validators(directory: str) -> dict[str, Draft202012Validator]:
     }
 
 
+@cache
+def _fast_checks(directory: str) -> dict[str, Check]:
+    """Compiled yes/no validity tests (engine.content.fastschema); a kind it cannot compile is left out."""
+    documents = {
+        path.name: json.loads(path.read_text(encoding="utf-8"))
+        for path in sorted(Path(directory).glob("*.schema.json"))
+    }
+    found: dict[str, Check] = {}
+    for kind in FILE_KINDS:
+        name = f"{kind}.schema.json"
+        if name in documents:
+            try:
+                found[kind] = compile_schema(documents, name)
+            except (UnsupportedSchemaError, KeyError, TypeError, re.error):
+                continue
+    return found
+
+
 def validator_for(kind: str) -> Draft202012Validator:
     validators = _validators(str(schema_dir()))
     if kind not in validators:
@@ -76,6 +95,9 @@ def validator_for(kind: str) -> Draft202012Validator:
 def validate(kind: str, root: YNode) -> list[Diagnostic]:
     """Every structural problem in one file, each located at the key or value it is about."""
     data = to_data(root)
+    fast = _fast_checks(str(schema_dir())).get(kind)
+    if fast is not None and fast(data):
+        return []  # the happy path: valid, so no messages to explain
     errors = sorted(validator_for(kind).iter_errors(data), key=lambda e: list(map(str, e.path)))
     diagnostics: list[Diagnostic] = []
     for error in errors:

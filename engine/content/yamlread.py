@@ -18,9 +18,27 @@ from engine.content.ynode import YMap, YNode, YScalar, YSeq
 from engine.diagnostics import Diagnostic, Loc
 
 try:  # pragma: no cover - depends on how PyYAML was built
-    from yaml import CSafeLoader as _Loader
+    from yaml import CSafeLoader as _BaseLoader
 except ImportError:  # pragma: no cover
-    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+    from yaml import SafeLoader as _BaseLoader  # type: ignore[assignment]
+
+_KIND_TAGS = {
+    yaml.ScalarNode: "tag:yaml.org,2002:str",
+    yaml.SequenceNode: "tag:yaml.org,2002:seq",
+    yaml.MappingNode: "tag:yaml.org,2002:map",
+}
+
+
+class _Loader(_BaseLoader):
+    """PyYAML's loader without its YAML 1.1 implicit resolution, which we redo by the 1.2 core schema.
+
+    The composer asks ``resolve`` for the tag of every untagged node (a regex match per scalar, in Python);
+    its answer is never used here, so a node's kind is enough. Explicit tags still reach the converter.
+    """
+
+    def resolve(self, kind: type[yaml.Node], value: object, implicit: object) -> str:
+        return _KIND_TAGS[kind]
+
 
 MAX_FILE_BYTES = 8 * 1024 * 1024
 MAX_NODES = 500_000
