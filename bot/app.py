@@ -17,7 +17,6 @@ from urllib.parse import urlparse
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
-from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler
@@ -29,17 +28,21 @@ from bot.i18n import make_i18n
 from bot.metrics import Metrics
 from bot.middlewares import FloodGuard, LanguageCache, LocaleMiddleware, ObserveUpdates
 from bot.routers import account, admin, chapters, errors, fallback, profile, shop, story
+from bot.tuning import JsonBodySession, freeze_startup_objects, pin_api_response_types
 from bot.views import MediaCache
 from engine.services.accounts import AccountService
 from engine.services.admin import AdminService
 from engine.services.play import PlayService
 from engine.services.profile import ProfileService
 from engine.services.publish import PublishService
+from engine.services.release_channel import RedisReleaseChannel
 from engine.services.releases import ActiveContent, NoActiveReleaseError
 from engine.settings import Settings
 from engine.store.database import Database, create_database
 
 log = logging.getLogger("diana.bot")
+# aiogram logs "Update id=N is handled" for every update: ObserveUpdates' line says that and more.
+logging.getLogger("aiogram.event").setLevel(logging.WARNING)
 
 
 @dataclass
@@ -58,10 +61,11 @@ class BotRuntime:
 
 
 def build_bot(settings: Settings) -> Bot:
-    session = None
+    session = JsonBodySession()
     if settings.telegram_api_base:
-        session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_base))
+        session = JsonBodySession(api=TelegramAPIServer.from_base(settings.telegram_api_base))
     assert settings.telegram_bot_token, "TELEGRAM_BOT_TOKEN is required to run the bot"
+    pin_api_response_types()
     return Bot(
         token=settings.telegram_bot_token,
         session=session,
@@ -72,6 +76,7 @@ def build_bot(settings: Settings) -> Bot:
 def build_dispatcher(runtime: BotRuntime, bot: Bot) -> tuple[Dispatcher, Broadcaster]:
     broadcaster = Broadcaster(bot, runtime.admin)
     dp = Dispatcher(
+        disable_fsm=True,  # no handler keeps conversation state in aiogram: the story state is ours
         play=runtime.play,
         accounts=runtime.accounts,
         admin=runtime.admin,
@@ -84,9 +89,6 @@ def build_dispatcher(runtime: BotRuntime, bot: Bot) -> tuple[Dispatcher, Broadca
         broadcaster=broadcaster,
     )
     dp.update.outer_middleware(ObserveUpdates(runtime.metrics, runtime.settings.log_format == "json"))
-    guard = FloodGuard(runtime.metrics)
-    dp.message.outer_middleware(guard)
-    dp.callback_query.outer_middleware(guard)
     i18n = make_i18n(runtime.settings.default_locale)
 
     async def stored_language(user_id: int) -> str | None:
@@ -94,7 +96,11 @@ def build_dispatcher(runtime: BotRuntime, bot: Bot) -> tuple[Dispatcher, Broadca
             row = await runtime.play.store.read(conn, user_id)
         return row.language if row is not None else None
 
+    # The locale first: the flood guard's notice is in the player's language too.
     LocaleMiddleware(i18n, runtime.languages, stored_language).setup(dp)
+    guard = FloodGuard(runtime.metrics)
+    dp.message.outer_middleware(guard)
+    dp.callback_query.outer_middleware(guard)
     dp.include_routers(
         errors.router,
         story.router,
@@ -116,7 +122,10 @@ async def open_runtime(settings: Settings) -> BotRuntime:
         metrics.active_release.set(release_id)
         metrics.reloads.inc()
 
-    content = ActiveContent(database, on_change=changed, on_error=lambda *_: metrics.reload_failures.inc())
+    channel = RedisReleaseChannel(settings.redis_url) if settings.redis_url else None
+    content = ActiveContent(
+        database, on_change=changed, on_error=lambda *_: metrics.reload_failures.inc(), channel=channel
+    )
     await content.start()
     if not content.ready:
         await content.stop()
@@ -130,7 +139,7 @@ async def open_runtime(settings: Settings) -> BotRuntime:
         accounts=AccountService(database),
         admin=AdminService(database),
         profiles=ProfileService(database, content),
-        publisher=PublishService(database),
+        publisher=PublishService(database, channel=channel),
         metrics=metrics,
         media=MediaCache(settings.content_dir),
         languages=LanguageCache(),
@@ -169,7 +178,8 @@ async def serve(settings: Settings) -> None:
             dispatcher=dp, bot=bot, handle_in_background=False, secret_token=settings.webhook_secret
         )
         handler.register(app, path=urlparse(settings.webhook_url).path or "/")
-    runner = web.AppRunner(app, shutdown_timeout=30)
+    # No access log: ObserveUpdates writes one structured line per update already.
+    runner = web.AppRunner(app, shutdown_timeout=30, access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, settings.host, settings.port)
     await site.start()
@@ -184,6 +194,7 @@ async def serve(settings: Settings) -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     await broadcaster.resume_all()
+    freeze_startup_objects()
     polling: asyncio.Task[None] | None = None
     try:
         if settings.webhook_url:

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import gettext
 import io
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from aiogram.utils.i18n import I18n
@@ -18,6 +20,20 @@ LOCALES = Path(__file__).resolve().parent / "locales"
 
 
 class PoI18n(I18n):
+    @contextmanager
+    def context(self) -> Iterator[I18n]:
+        """Make this the current I18n for aiogram's ``gettext`` (``_``).
+
+        aiogram gives every subclass of ``I18n`` a context variable of its own, while ``_`` looks up
+        ``I18n``'s: the inherited ``context()`` would set ours and every ``_`` in a handler would
+        raise ``LookupError: I18n context is not set``.
+        """
+        token = I18n.set_current(self)
+        try:
+            yield self
+        finally:
+            I18n.reset_current(token)
+
     def find_locales(self) -> dict[str, gettext.GNUTranslations]:
         found: dict[str, gettext.GNUTranslations] = {}
         for folder in sorted(self.path.iterdir()):

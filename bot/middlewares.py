@@ -18,6 +18,8 @@ from bot.metrics import Metrics
 
 log = logging.getLogger("diana.bot")
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
+FLOOD_LIMIT = 6  # messages or taps per player ...
+FLOOD_WINDOW = 2.0  # ... per this many seconds; the rest get a notice and are dropped
 
 
 class LanguageCache:
@@ -51,8 +53,8 @@ class FloodGuard(BaseMiddleware):
     def __init__(
         self,
         metrics: Metrics,
-        limit: int = 6,
-        window: float = 2.0,
+        limit: int = FLOOD_LIMIT,
+        window: float = FLOOD_WINDOW,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.metrics = metrics

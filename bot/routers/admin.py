@@ -96,8 +96,11 @@ async def publish(
         outcome = await publisher.publish_path(
             settings.content_dir, author=actor(message), notes="/publish", force=force
         )
-        text = _published(outcome) if outcome.status != "unchanged" else html.escape(outcome.message)
-        details = {"status": outcome.status}
+        if outcome.status == "unchanged":
+            text = _("Nothing to publish: the content is identical to the active release.")
+        else:
+            text = _published(outcome)
+        details: dict[str, Any] = {"status": outcome.status}
     except ContentError as exc:
         text = _("Not published: {reason}").format(reason=html.escape(str(exc)))
         details = {"status": "refused_lint", "errors": len(exc.diagnostics)}

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from contextlib import suppress
+
 from aiogram import Bot, Router
+from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Command, CommandObject, CommandStart
+from aiogram.methods import AnswerCallbackQuery
 from aiogram.types import CallbackQuery, Message, Update
 from aiogram.utils.i18n import gettext as _
 
@@ -68,6 +72,8 @@ async def start(
     info = user_info(message, referral(command, message.from_user.id))
     decision = await play.start(info, update_id=event_update.update_id)
     metrics.decisions.labels(decision.outcome).inc()
+    if decision.outcome == "duplicate":  # a retried update: the first delivery already answered
+        return
     if not await explain(message, decision):
         await show(bot, message.chat.id, decision, media)
 
@@ -89,7 +95,7 @@ async def press(
     media: MediaCache,
     event_update: Update,
     metrics: Metrics,
-) -> None:
+) -> AnswerCallbackQuery | None:
     user_id, nonce, update_id = query.from_user.id, callback_data.n, event_update.update_id
     if callback_data.a == "c":
         decision = await play.choose(user_id, nonce, callback_data.i, update_id=update_id)
@@ -97,30 +103,41 @@ async def press(
         decision = await play.continue_(user_id, nonce, update_id=update_id)
     elif callback_data.a == "x":
         decision = await play.next_chapter(user_id, nonce, update_id=update_id)
-    else:
+    elif callback_data.a == "r":
         decision = await play.restart(user_id, update_id=update_id, nonce=nonce)
+    else:  # no button of ours carries another action: a forged payload
+        await query.answer(_("This choice is no longer available."))
+        return None
     metrics.decisions.labels(decision.outcome).inc()
     message = query.message if isinstance(query.message, Message) else None
+    if decision.outcome == "duplicate":
+        # Telegram re-sent an update we already applied (it missed our 200). The first delivery
+        # answered the query and showed the scene; answer again only in case it died before that.
+        with suppress(TelegramBadRequest):
+            await query.answer()
+        return None
     if decision.outcome == "applied":
-        await query.answer()
         if decision.view is not None:
             await replace_view(bot, message, decision.view, decision.nonce, media)
-        return
+        # The answer rides back in the webhook's HTTP response (Telegram carries it out; polling:
+        # aiogram sends it): one Bot API request less per tap on the hot path, a fifth of its CPU.
+        return query.answer()
     if decision.outcome == "banned":
         await query.answer(_("This account is blocked."), show_alert=True)
-        return
+        return None
     if decision.outcome == "unknown_user":
         await query.answer(_("Send /start to begin the story."), show_alert=True)
-        return
+        return None
     if decision.outcome == "locked":
         await query.answer(decision.message or "", show_alert=True)
         if decision.view is not None and decision.view.offer == "vip" and message is not None:
             await message.answer(_("💎 This is for VIP players. See /shop for the VIP pass."))
-        return
+        return None
     # stale, invalid or a replayed update: say so and show the scene the player is really at
     await query.answer(_("This choice is no longer available."))
     if decision.view is not None and message is not None:
         await send_view(bot, message.chat.id, decision.view, decision.nonce, media)
+    return None
 
 
 def is_free_text(message: Message) -> bool:

@@ -152,5 +152,7 @@ class AccountService:
                 .where(broadcasts.c.created_by == _actor(user_id))
                 .values(created_by=ERASED)
             )
-            await write_audit(conn, actor, "user.erase", None, {"rows_deleted": deleted}, now)
+            # A player erasing themselves (/deleteme) must not leave their id as the actor either.
+            who = ERASED if actor == _actor(user_id) else actor
+            await write_audit(conn, who, "user.erase", None, {"rows_deleted": deleted}, now)
         return True

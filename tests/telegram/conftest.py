@@ -1,144 +1,79 @@
 """End-to-end harness: a fake Bot API in the test's process, the real bot in its own process.
 
 The bot is started with ``diana serve`` exactly as in production, pointed at the fake API through
-TELEGRAM_API_BASE, on a migrated database with the example story published.
+TELEGRAM_API_BASE, on a migrated database with the example story published (from a copy of
+``content/`` that is also the bot's CONTENT_DIR, so ``/publish`` tests can edit it).
+
+Each bot process costs several seconds to start: tests play several scenarios each, with distinct
+user ids, and only the tests that must cover webhook/polling x SQLite/PostgreSQL use ``running_bot``.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
-import os
-import socket
-import subprocess
-import sys
-import threading
-from collections.abc import AsyncIterator
+import shutil
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TypeVar
 
-import aiohttp
 import pytest
+import sqlalchemy as sa
 
+from bot.callbacks import Play
 from engine.services.publish import PublishService
 from engine.store.database import Database
-from tests.conftest import CONTENT, ROOT
+from engine.store.tables import player_states, story_decisions
+from tests.conftest import CONTENT
 from tests.telegram.fake_api import Call, FakeTelegram, callback_update, message_update
+from tests.telegram.harness import (
+    SECRET,
+    RunningBot,
+    as_message,
+    bot_env,
+    free_port,
+    is_open,
+    launch,
+    scene_of,
+    serve_command,
+    story_buttons,
+)
 
-SECRET = "s3cret-token"
+__all__ = ["ADMIN", "SECRET", "Player", "RunningBot", "as_message", "scene_of", "story_buttons"]
+
 ADMIN = 4242
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@dataclass
-class RunningBot:
-    fake: FakeTelegram
-    process: subprocess.Popen[str]
-    port: int
-    mode: str
-    lines: list[str] = field(default_factory=list)
-    _updates: int = 0
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    async def send(self, update: dict[str, Any], *, secret: str | None = SECRET) -> int:
-        """Deliver one update as Telegram would (webhook POST, or the getUpdates queue)."""
-        if self.mode == "polling":
-            await self.fake.push(update)
-            return 200
-        headers = {"X-Telegram-Bot-Api-Secret-Token": secret} if secret is not None else {}
-        async with (
-            aiohttp.ClientSession() as http,
-            http.post(f"{self.url}/webhook", json=update, headers=headers) as response,
-        ):
-            await response.read()
-            return response.status
-
-    async def text(self, user_id: int, text: str, **kw: Any) -> int:
-        return await self.send(message_update(self.fake.new_update_id(), user_id, text, **kw))
-
-    async def tap(self, user_id: int, data: str, message: dict[str, Any] | None = None, **kw: Any) -> int:
-        return await self.send(callback_update(self.fake.new_update_id(), user_id, data, message, **kw))
-
-    async def get(self, path: str) -> tuple[int, str]:
-        async with aiohttp.ClientSession() as http, http.get(f"{self.url}{path}") as response:
-            return response.status, await response.text()
-
-
-def _reader(process: subprocess.Popen[str], lines: list[str], ready: threading.Event) -> None:
-    assert process.stdout is not None
-    for line in process.stdout:
-        lines.append(line.rstrip())
-        if "serving on" in line:
-            ready.set()
-    ready.set()
-
-
-def bot_env(database: Database, fake: FakeTelegram, port: int, mode: str, tmp: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "WEBHOOK_"))}
-    env.update(
-        TELEGRAM_BOT_TOKEN=fake.token,
-        TELEGRAM_API_BASE=fake.base_url,
-        DATABASE_URL=database.url,
-        HOST="127.0.0.1",
-        PORT=str(port),
-        ADMIN_IDS=str(ADMIN),
-        CONTENT_DIR=str(tmp / "content"),
-        PYTHONUNBUFFERED="1",
-    )
-    if database.schema:
-        env["DATABASE_SCHEMA"] = database.schema
-    if mode == "webhook":
-        env.update(WEBHOOK_URL=f"http://127.0.0.1:{port}/webhook", WEBHOOK_SECRET=SECRET)
-    return env
+T = TypeVar("T")
 
 
 @asynccontextmanager
 async def start_bot(
     mode: str, database: Database, tmp_path: Path, request: pytest.FixtureRequest
 ) -> AsyncIterator[RunningBot]:
-    import shutil
-
-    shutil.copytree(CONTENT, tmp_path / "content")
-    await PublishService(database).publish_path(tmp_path / "content", author="test")
+    content = tmp_path / "content"
+    shutil.copytree(CONTENT, content)
+    await PublishService(database).publish_path(content, author="test")
     fake = FakeTelegram()
     await fake.start()
     port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "cli.main", "serve"],
-        cwd=ROOT,
-        text=True,
-        env=bot_env(database, fake, port, mode, tmp_path),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
+    env = bot_env(
+        fake,
+        port,
+        mode,
+        database_url=database.url,
+        database_schema=database.schema,
+        content_dir=content,
+        admin_ids=str(ADMIN),
     )
-    bot = RunningBot(fake, process, port, mode)
-    ready = threading.Event()
-    threading.Thread(target=_reader, args=(process, bot.lines, ready), daemon=True).start()
-    started = await asyncio.to_thread(ready.wait, 60)
-    if not started or process.poll() is not None:
-        process.kill()
-        raise AssertionError("the bot did not start:\n" + "\n".join(bot.lines[-40:]))
     try:
-        yield bot
+        async with launch(serve_command(), env, fake, port, mode, database=database) as bot:
+            bot.content_dir = content
+            yield bot
     finally:
-        process.terminate()
-        try:
-            await asyncio.to_thread(process.wait, 30)
-        except subprocess.TimeoutExpired:
-            process.kill()
         await fake.stop()
-        tracebacks = [line for line in bot.lines if line.startswith("Traceback")]
-        assert not tracebacks or request.node.get_closest_marker("bot_errors"), "\n".join(bot.lines)
+    tracebacks = [line for line in bot.lines if line.startswith("Traceback")]
+    assert not tracebacks or request.node.get_closest_marker("bot_errors"), "\n".join(bot.lines)
 
 
 @pytest.fixture(params=["webhook", "polling"])
@@ -159,28 +94,158 @@ async def bot(
         yield running
 
 
-def buttons(call: Call) -> list[dict[str, Any]]:
-    return call.buttons()
+# -- reading the database ----------------------------------------------------------------------
 
 
-def as_message(call: Call, user_id: int) -> dict[str, Any]:
-    """The message a call produced, as it would appear inside a later callback_query."""
-    message: dict[str, Any] = {
-        "message_id": int(call.result.get("message_id", 1)) if call.result else 1,
-        "date": 0,
-        "chat": {"id": user_id, "type": "private", "first_name": "Ana"},
-        "reply_markup": {"inline_keyboard": call.markup()},
-    }
-    if call.method == "sendPhoto":
-        message["photo"] = [{"file_id": "p", "file_unique_id": "p", "width": 1, "height": 1}]
-        message["caption"] = call.text
-    else:
-        message["text"] = call.text
-    return message
+async def decisions(database: Database, user_id: int) -> int:
+    async with database.connect() as conn:
+        found = await conn.scalar(
+            sa.select(sa.func.count())
+            .select_from(story_decisions)
+            .where(story_decisions.c.user_id == user_id)
+        )
+    return int(found or 0)
 
 
-def parse(data: str) -> dict[str, str]:
-    return dict(zip(("prefix", "n", "a", "i"), data.split(":"), strict=False))
+async def turn(database: Database, user_id: int) -> int | None:
+    async with database.connect() as conn:
+        found = await conn.scalar(sa.select(player_states.c.turn).where(player_states.c.user_id == user_id))
+    return None if found is None else int(found)
 
 
-json_dumps = json.dumps
+async def eventually(
+    check: Callable[[], Awaitable[T | None]], what: str, *, timeout: float = 15.0, interval: float = 0.05
+) -> T:
+    """Poll ``check`` until it returns something truthy (for state with nothing to wait on: the
+    database, /ready); AssertionError after ``timeout``."""
+    deadline = time.monotonic() + timeout
+    while True:
+        found = await check()
+        if found:
+            return found
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what}: not within {timeout}s")
+        await asyncio.sleep(interval)
+
+
+async def progress(database: Database, user_id: int) -> tuple[int, int | None]:
+    """(story_decisions rows, player_states.turn) of a player: what "nothing applied" is checked on."""
+    return await decisions(database, user_id), await turn(database, user_id)
+
+
+def advanced(before: tuple[int, int | None], steps: int = 1) -> tuple[int, int]:
+    assert before[1] is not None
+    return before[0] + steps, before[1] + steps
+
+
+# -- a player ------------------------------------------------------------------------------------
+
+
+@dataclass
+class Player:
+    """One Telegram user talking to the bot: sends, taps, and remembers the scene on their screen."""
+
+    bot: RunningBot
+    id: int
+    language: str = "es"
+    first_name: str = "Ana"
+    screen: Call | None = None  # the message holding the current scene (its text and buttons)
+    taps: list[str] = field(default_factory=list)  # callback query ids this player sent
+
+    @property
+    def fake(self) -> FakeTelegram:
+        return self.bot.fake
+
+    def _mine(self, calls: Iterable[Call], query_id: str | None = None) -> list[Call]:
+        return [
+            c
+            for c in calls
+            if c.chat_id == self.id
+            or (query_id is not None and c.params.get("callback_query_id") == query_id)
+        ]
+
+    async def say(self, text: str, *, paced: bool = True) -> list[Call]:
+        """Send a message (a command or free text); the calls the bot made for this chat in reply."""
+
+        mark = len(self.fake.calls)
+        update = message_update(
+            self.fake.new_update_id(), self.id, text, first_name=self.first_name, language=self.language
+        )
+        status = await self.bot.send(update, paced=paced)
+        assert status == 200, status
+        return self._mine(self.fake.calls[mark:])
+
+    async def press(self, data: str, on: Call | None = None, *, paced: bool = True) -> list[Call]:
+        """Tap a button (``data``) on a message (default: the current scene); the calls in reply."""
+        message = on or self.screen
+        update_id = self.fake.new_update_id()
+        update = callback_update(
+            update_id,
+            self.id,
+            data,
+            as_message(message, self.id) if message is not None else None,
+            first_name=self.first_name,
+            language=self.language,
+        )
+        query_id = update["callback_query"]["id"]
+        self.taps.append(query_id)
+        mark = len(self.fake.calls)
+        status = await self.bot.send(update, paced=paced)
+        assert status == 200, status
+        return self._mine(self.fake.calls[mark:], query_id)
+
+    def answers(self, calls: Iterable[Call] | None = None) -> list[Call]:
+        """This player's answered callback queries (only accepted answers count)."""
+        mine = set(self.taps)
+        return [
+            c
+            for c in (self.fake.calls if calls is None else calls)
+            if c.method == "answerCallbackQuery" and c.ok and c.params.get("callback_query_id") in mine
+        ]
+
+    def follow(self, calls: list[Call]) -> Call | None:
+        """Move ``screen`` to the scene among ``calls``, if they show one."""
+        scene = scene_of(calls)
+        if scene is not None:
+            self.screen = scene
+        return scene
+
+    def open_buttons(self) -> list[tuple[str, Play]]:
+        return (
+            [(label, data) for label, data in story_buttons(self.screen) if is_open(label)]
+            if self.screen
+            else []
+        )
+
+    async def start(self) -> Call:
+        calls = await self.say("/start")
+        scene = self.follow(calls)
+        assert scene is not None, [(c.method, c.text[:40]) for c in calls]
+        return scene
+
+    async def step(self, mood_reply: str) -> list[Call]:
+        """What a player who always goes on does: the first open button, or a reply to a mood scene."""
+        choices = self.open_buttons()
+        if choices:
+            calls = await self.press(choices[0][1].pack())
+        else:
+            calls = await self.say(mood_reply)
+        assert self.follow(calls) is not None, [(c.method, c.text[:40]) for c in calls]
+        return calls
+
+    async def play_to_ending(self, mood_reply: str, *, limit: int = 40) -> list[str]:
+        """Step until the scene offers the next chapter or a restart; the texts of the scenes seen."""
+        assert self.screen is not None
+        seen = [self.screen.text]
+        for _ in range(limit):
+            if any(data.a in ("x", "r") for _, data in story_buttons(self.screen)):
+                return seen
+            await self.step(mood_reply)
+            seen.append(self.screen.text)
+        raise AssertionError(f"no ending after {limit} steps; last scene: {self.screen.text[:80]}")
+
+    def callback_data(self) -> str:
+        """The first open button of the current scene."""
+        choices = self.open_buttons()
+        assert choices, "the current scene has no open button"
+        return choices[0][1].pack()

@@ -10,12 +10,13 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from aiohttp import web
+from aiohttp import ClientResponse, web
 
 BOT = {
     "id": 999000,
@@ -27,6 +28,9 @@ BOT = {
     "supports_inline_queries": False,
 }
 SENDS = {"sendMessage", "sendPhoto", "sendVideo", "sendAnimation", "sendAudio", "sendDocument", "sendInvoice"}
+NAME = re.compile(rb'name="([^"]+)"')  # a multipart part's field name
+EDITS = {"editMessageText", "editMessageReplyMarkup", "editMessageMedia", "editMessageCaption"}
+STALE_QUERY = "Bad Request: query is too old and response timeout expired or query ID is invalid"
 
 
 @dataclass
@@ -35,13 +39,15 @@ class Call:
     params: dict[str, Any]
     number: int
     result: Any = None
+    files: dict[str, bytes] = field(default_factory=dict)  # uploaded files by field name
 
     def markup(self) -> list[list[dict[str, Any]]]:
         raw = self.params.get("reply_markup")
         if not raw:
             return []
         data = json.loads(raw) if isinstance(raw, str) else raw
-        return data.get("inline_keyboard", [])
+        rows: list[list[dict[str, Any]]] = data.get("inline_keyboard", [])
+        return rows
 
     def buttons(self) -> list[dict[str, Any]]:
         return [button for row in self.markup() for button in row]
@@ -49,6 +55,17 @@ class Call:
     @property
     def text(self) -> str:
         return str(self.params.get("text") or self.params.get("caption") or "")
+
+    @property
+    def chat_id(self) -> int | None:
+        """The chat a send or edit went to (None for calls without one, like answerCallbackQuery)."""
+        raw = self.params.get("chat_id")
+        return int(raw) if raw is not None else None
+
+    @property
+    def ok(self) -> bool:
+        """False for a call the fake answered with an error (``fail_next``, a second answer)."""
+        return self.result is not None
 
 
 @dataclass
@@ -61,7 +78,12 @@ class FakeTelegram:
     _message_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1000))
     _update_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _file_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+    answered: set[str] = field(default_factory=set)  # callback query ids already answered
+    listeners: list[Callable[[Call], None]] = field(default_factory=list)  # told of every call
+    _delivered: set[int] = field(default_factory=set)  # update ids handed out by getUpdates
+    _confirmed: set[int] = field(default_factory=set)  # ... and confirmed by a later offset
     base_url: str = ""
+    _closing: bool = False
     _runner: web.AppRunner | None = None
 
     # -- server --------------------------------------------------------------------------
@@ -77,6 +99,9 @@ class FakeTelegram:
         return self.base_url
 
     async def stop(self) -> None:
+        async with self._changed:  # release long polls now instead of after their timeout
+            self._closing = True
+            self._changed.notify_all()
         if self._runner is not None:
             await self._runner.cleanup()
 
@@ -87,28 +112,63 @@ class FakeTelegram:
             )
         method = request.match_info["method"]
         params: dict[str, Any] = {}
+        files: dict[str, bytes] = {}
         if request.content_type == "application/json":
             params = await request.json()
         else:
             form = await request.post()
+            uploads: dict[str, tuple[str, bytes]] = {}
             for key, value in form.items():
-                params[key] = value if isinstance(value, str) else f"<file {value.filename}>"
+                if isinstance(value, str):
+                    params[key] = value
+                elif isinstance(value, web.FileField):
+                    uploads[key] = (value.filename, value.file.read())
+            # aiogram sends `document=attach://<field>` and the bytes in <field>: the params say
+            # which file was sent, ``files`` keeps its bytes under the parameter's name.
+            for key, value in list(params.items()):
+                if isinstance(value, str) and value.startswith("attach://") and value[9:] in uploads:
+                    filename, content = uploads.pop(value[9:])
+                    params[key] = f"<file {filename}>"
+                    files[key] = content
+            for key, (filename, content) in uploads.items():
+                params[key] = f"<file {filename}>"
+                files[key] = content
         if method == "getUpdates":
             return web.json_response({"ok": True, "result": await self._get_updates(params)})
+        body = await self.execute(method, params, files)
+        return web.json_response(body, status=200 if body["ok"] else int(body["error_code"]))
+
+    async def execute(
+        self, method: str, params: dict[str, Any], files: dict[str, bytes] | None = None
+    ) -> dict[str, Any]:
+        """Carry out one method call and record it; Telegram's JSON answer. Also what Telegram does
+        with a method a bot puts in its reply to a webhook POST (see ``webhook_reply``)."""
         failures = self.fail_next.get(method, 0)
         if failures:
             self.fail_next[method] = failures - 1
-            await self._record(method, params, None)
-            return web.json_response(
-                {"ok": False, "error_code": 400, "description": "Bad Request: simulated failure"}, status=400
-            )
+            return await self._refuse(method, params, "Bad Request: simulated failure")
+        if method == "answerCallbackQuery":
+            # Telegram accepts one answer per callback query; a second one is a 400.
+            query_id = str(params.get("callback_query_id"))
+            if query_id in self.answered:
+                return await self._refuse(method, params, STALE_QUERY)
+            self.answered.add(query_id)
         result = self._result(method, params)
-        await self._record(method, params, result)
-        return web.json_response({"ok": True, "result": result})
+        await self._record(method, params, result, files)
+        return {"ok": True, "result": result}
 
-    async def _record(self, method: str, params: dict[str, Any], result: Any) -> None:
+    async def _refuse(self, method: str, params: dict[str, Any], description: str) -> dict[str, Any]:
+        await self._record(method, params, None)
+        return {"ok": False, "error_code": 400, "description": description}
+
+    async def _record(
+        self, method: str, params: dict[str, Any], result: Any, files: dict[str, bytes] | None = None
+    ) -> None:
         async with self._changed:
-            self.calls.append(Call(method, params, len(self.calls), result))
+            call = Call(method, params, len(self.calls), result, files or {})
+            for listener in self.listeners:
+                listener(call)
+            self.calls.append(call)
             self._changed.notify_all()
 
     def _message(self, params: dict[str, Any], method: str) -> dict[str, Any]:
@@ -136,12 +196,7 @@ class FakeTelegram:
     def _result(self, method: str, params: dict[str, Any]) -> Any:
         if method == "getMe":
             return BOT
-        if method in SENDS or method in (
-            "editMessageText",
-            "editMessageReplyMarkup",
-            "editMessageMedia",
-            "editMessageCaption",
-        ):
+        if method in SENDS or method in EDITS:
             if method == "editMessageText" and "text" not in params:
                 params["text"] = ""
             return self._message(params, method)
@@ -162,17 +217,27 @@ class FakeTelegram:
     async def _get_updates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
         offset = int(params.get("offset") or 0)
         timeout = float(params.get("timeout") or 0)
+        # ``offset`` confirms what was delivered before it. Unlike Telegram, an update pushed late with a
+        # smaller id (two test players racing) is still delivered rather than silently skipped.
+        self._confirmed.update(uid for uid in self._delivered if uid < offset)
 
         def pending() -> list[dict[str, Any]]:
-            return [u for u in self.updates if u["update_id"] >= offset]
+            found = [u for u in self.updates if u["update_id"] not in self._confirmed]
+            return sorted(found, key=lambda u: int(u["update_id"]))  # Telegram hands them out in order
 
         async with self._changed:
-            if not pending() and timeout:
+            if not pending() and timeout and not self._closing:
                 try:
-                    await asyncio.wait_for(self._changed.wait_for(lambda: bool(pending())), timeout)
+                    await asyncio.wait_for(
+                        self._changed.wait_for(lambda: bool(pending()) or self._closing), timeout
+                    )
                 except TimeoutError:
                     return []
-            return pending()
+            if self._closing:
+                return []
+            found = pending()
+            self._delivered.update(u["update_id"] for u in found)
+            return found
 
     # -- what tests use ------------------------------------------------------------------
     def new_update_id(self) -> int:
@@ -208,6 +273,28 @@ class FakeTelegram:
 
     def of(self, method: str, after: int = 0) -> list[Call]:
         return [c for c in self.calls[after:] if c.method == method]
+
+
+async def webhook_reply(response: ClientResponse) -> tuple[str, dict[str, Any]] | None:
+    """The method a bot put in its answer to a webhook POST, if any, as (method, params).
+
+    A webhook handler may answer Telegram's POST with one Bot API call (aiogram: a handler that
+    returns a method); Telegram then carries it out. Reads the response body either way.
+    """
+    body = await response.read()
+    if not response.content_type.startswith("multipart/"):
+        return None
+    boundary = response.headers["Content-Type"].split("boundary=", 1)[1]
+    fields: dict[str, Any] = {}
+    # aiogram writes small text parts only (no files in a webhook reply): split by hand, which is
+    # several times cheaper than a streaming multipart reader (this runs once per benchmark update).
+    for part in body.split(b"--" + boundary.strip('"').encode())[1:]:
+        head, _, value = part.partition(b"\r\n\r\n")
+        name = NAME.search(head)
+        if name is not None:
+            fields[name.group(1).decode()] = value.rsplit(b"\r\n", 1)[0].decode()
+    method = fields.pop("method", None)
+    return (str(method), fields) if method else None
 
 
 def message_update(
