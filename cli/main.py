@@ -42,6 +42,8 @@ app = typer.Typer(
 # Not a terminal (CI logs, pipes): do not wrap, so file:line:col stays whole on one line.
 console = Console(soft_wrap=not sys.stdout.isatty())
 errors = Console(stderr=True, soft_wrap=True)
+# Story scenes always wrap inside their panel, terminal or not.
+screen = Console()
 
 DEFAULT_CONTENT = Path("content")
 
@@ -141,7 +143,7 @@ def play_command(
         if as_json:
             print(json.dumps(terminal_view.as_dict(session.view), ensure_ascii=False))
         elif interactive:
-            terminal_view.show(session.view, console)
+            terminal_view.show(session.view, screen)
         else:
             print(terminal_view.plain(session.view))
             print()
@@ -253,7 +255,7 @@ def chat(
 
     async def run() -> None:
         async with open_runtime(settings) as runtime:
-            await chat_loop(runtime.play, who, console, lines, None if lines else _read_line)
+            await chat_loop(runtime.play, who, screen, lines, None if lines else _read_line)
 
     try:
         asyncio.run(run())
