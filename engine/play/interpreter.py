@@ -434,12 +434,10 @@ def play(bundle: Bundle, state: PlayerState, action: Action, ctx: Context) -> St
     work = _Turn(bundle, state, ctx)
     if moved:
         work.notices.append(moved)
-    if isinstance(action, Start) and not state.started:
+    if not state.started:  # whatever the action, a new player begins the story
         work.events.append(Event("story_started", data={"story": bundle.story_id}))
         work.enter(bundle.start)
         return _applied(bundle, work, state)
-    if not state.started:
-        return _applied(bundle, _started(bundle, work), state)
     if isinstance(action, Start | Refresh):
         return _unchanged(bundle, work, state, "unchanged")
     if isinstance(action, Restart):
@@ -484,12 +482,6 @@ def play(bundle: Bundle, state: PlayerState, action: Action, ctx: Context) -> St
         assert scene.next_chapter is not None
         work.enter(bundle.chapters[scene.next_chapter].start)
     return _applied(bundle, work, state)
-
-
-def _started(bundle: Bundle, work: _Turn) -> _Turn:
-    work.events.append(Event("story_started", data={"story": bundle.story_id}))
-    work.enter(bundle.start)
-    return work
 
 
 def _applied(bundle: Bundle, work: _Turn, base: PlayerState) -> Step:
@@ -579,15 +571,4 @@ def _say(bundle: Bundle, work: _Turn, base: PlayerState, text: str) -> Step:
     return _applied(bundle, work, base)
 
 
-def default_view(bundle: Bundle, state: PlayerState, ctx: Context) -> View:
-    """The view of a state without applying anything (for /menu, re-sends, the terminal)."""
-    state, moved = resume(bundle, state, ctx.locale)
-    work = _Turn(bundle, state, ctx)
-    if moved:
-        work.notices.append(moved)
-    if not state.started:
-        raise ValueError("the player has not started; play(Start()) first")
-    return _view(bundle, work)
-
-
-__all__ = ["Context", "Step", "chapter_gate", "default_view", "play", "resume"]
+__all__ = ["Context", "Step", "chapter_gate", "play", "resume"]

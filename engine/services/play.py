@@ -25,6 +25,7 @@ from engine.play import (
     EnterChapter,
     NextChapter,
     PlayerState,
+    Refresh,
     Restart,
     Say,
     Start,
@@ -33,7 +34,7 @@ from engine.play import (
     new_state,
     play,
 )
-from engine.play.interpreter import default_view
+from engine.play.messages import t
 from engine.services.clock import Clock, SystemClock
 from engine.services.content import ContentSource
 from engine.store.database import Database
@@ -146,7 +147,8 @@ class PlayService:
             return None
         state = self._state(row, bundle, now)
         ctx = self._context(row, bundle, now, locale)
-        return state, default_view(bundle, state, ctx)
+        step = play(bundle, state, Refresh(), ctx)  # a started player: nothing applied
+        return step.state, step.view
 
     # -- the one transaction ---------------------------------------------------------------
     def _state(self, row: PlayerRow, bundle: Bundle, now: datetime) -> PlayerState:
@@ -219,9 +221,7 @@ class PlayService:
             return Decision(outcome)
         state = self._state(row, bundle, now)
         ctx = self._context(row, bundle, now)
-        step = play(bundle, state, Start(), ctx)  # Start on a started player changes nothing
-        from engine.play.messages import t
-
+        step = play(bundle, state, Refresh(), ctx)  # a started player: nothing applied
         message = t(ctx.locale, "stale") if stale_message else None
         return Decision(outcome, step.view, row.nonce or "", message)
 
