@@ -46,13 +46,8 @@ async def press(play: PlayService, user_id: int, last: Decision) -> Decision:
     for button in view.buttons:
         if not button.enabled:
             continue
-        if button.action == "choose":
-            return await play.choose(user_id, last.nonce, button.index)
-        if button.action == "continue":
-            return await play.continue_(user_id, last.nonce)
-        if button.action == "next_chapter":
-            return await play.next_chapter(user_id, last.nonce)
-        return await play.restart(user_id)
+        return await play.press(user_id, last.nonce, button.action, button.index)
+    return await play.restart(user_id)
     return await play.restart(user_id)
 
 

@@ -30,3 +30,4 @@ class EraseConfirm(CallbackData, prefix="erase"):
 
 
 ACTIONS = {"choose": "c", "continue": "n", "next_chapter": "x", "restart": "r"}
+PRESSES = {letter: action for action, letter in ACTIONS.items()}

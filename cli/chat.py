@@ -55,15 +55,7 @@ class ChatSession:
             if not 1 <= number <= len(view.buttons):
                 return None, f"there is no button {number}", False
             button = view.buttons[number - 1]
-            nonce = self.last.nonce
-            if button.action == "choose":
-                decision = await self.play.choose(self.user.id, nonce, button.index)
-            elif button.action == "continue":
-                decision = await self.play.continue_(self.user.id, nonce)
-            elif button.action == "next_chapter":
-                decision = await self.play.next_chapter(self.user.id, nonce)
-            else:
-                decision = await self.play.restart(self.user.id)
+            decision = await self.play.press(self.user.id, self.last.nonce, button.action, button.index)
         elif view.expects == "mood":
             decision = await self.play.say(self.user.id, text)
         else:

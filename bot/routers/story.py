@@ -11,7 +11,7 @@ from aiogram.methods import AnswerCallbackQuery
 from aiogram.types import CallbackQuery, Message, Update
 from aiogram.utils.i18n import gettext as _
 
-from bot.callbacks import Play
+from bot.callbacks import PRESSES, Play
 from bot.metrics import Metrics
 from bot.views import MediaCache, replace_view, send_view
 from engine.services.play import Decision, PlayService
@@ -97,17 +97,11 @@ async def press(
     metrics: Metrics,
 ) -> AnswerCallbackQuery | None:
     user_id, nonce, update_id = query.from_user.id, callback_data.n, event_update.update_id
-    if callback_data.a == "c":
-        decision = await play.choose(user_id, nonce, callback_data.i, update_id=update_id)
-    elif callback_data.a == "n":
-        decision = await play.continue_(user_id, nonce, update_id=update_id)
-    elif callback_data.a == "x":
-        decision = await play.next_chapter(user_id, nonce, update_id=update_id)
-    elif callback_data.a == "r":
-        decision = await play.restart(user_id, update_id=update_id, nonce=nonce)
-    else:  # no button of ours carries another action: a forged payload
+    action = PRESSES.get(callback_data.a)
+    if action is None:  # no button of ours carries another action: a forged payload
         await query.answer(_("This choice is no longer available."))
         return None
+    decision = await play.press(user_id, nonce, action, callback_data.i, update_id=update_id)
     metrics.decisions.labels(decision.outcome).inc()
     message = query.message if isinstance(query.message, Message) else None
     if decision.outcome == "duplicate":

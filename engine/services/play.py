@@ -123,6 +123,21 @@ class PlayService:
         """Start over; from a button, ``nonce`` keeps an old "start over" button from firing."""
         return await self._decide(user_id, lambda _: Restart(), "restart", update_id=update_id, nonce=nonce)
 
+    async def press(
+        self, user_id: int, nonce: str, action: str, index: int = 0, *, update_id: int | None = None
+    ) -> Decision:
+        """A tap on one of a view's buttons (its ``Button.action`` and ``Button.index``), as every
+        front-end sends it; the nonce guards every button, "start over" included."""
+        if action == "choose":
+            return await self.choose(user_id, nonce, index, update_id=update_id)
+        if action == "continue":
+            return await self.continue_(user_id, nonce, update_id=update_id)
+        if action == "next_chapter":
+            return await self.next_chapter(user_id, nonce, update_id=update_id)
+        if action == "restart":
+            return await self.restart(user_id, update_id=update_id, nonce=nonce)
+        raise ValueError(f"no button does {action!r}")
+
     async def enter_chapter(self, user_id: int, chapter: str, *, update_id: int | None = None) -> Decision:
         return await self._decide(user_id, lambda _: EnterChapter(chapter), "chapter", update_id=update_id)
 

@@ -79,10 +79,8 @@ KILLER = textwrap.dedent(
             button = next((b for b in last.view.buttons if b.enabled), None)
             if last.view.expects == "mood":
                 last = await play.say(9, "estoy feliz")
-            elif button is not None and button.action == "choose":
-                last = await play.choose(9, last.nonce, button.index)
-            elif button is not None and button.action == "continue":
-                last = await play.continue_(9, last.nonce)
+            elif button is not None and button.action != "restart":
+                last = await play.press(9, last.nonce, button.action, button.index)
             else:
                 last = await play.restart(9)
             print("committed", last.view.turn, flush=True)

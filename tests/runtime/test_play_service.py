@@ -221,3 +221,20 @@ async def test_banned_player_gets_nothing_applied(database: Database, example_bu
     async with database.transaction() as conn:
         await conn.execute(sa.update(users).where(users.c.id == ANA.id).values(banned=True))
     assert (await play.choose(ANA.id, started.nonce, 0)).outcome == "banned"
+
+
+async def test_press_is_guarded_by_the_nonce_for_every_button(
+    database: Database, example_bundle: Bundle
+) -> None:
+    """Front-ends send taps through press(); a "start over" from an old message must not fire."""
+    play = service(database, example_bundle)
+    started = await play.start(ANA)
+    moved = await play.press(ANA.id, started.nonce, "choose", 0)
+    assert moved.outcome == "applied"
+    stale_restart = await play.press(ANA.id, started.nonce, "restart")
+    assert stale_restart.outcome == "stale"
+    assert stale_restart.view is not None and moved.view is not None
+    assert stale_restart.view.scene == moved.view.scene
+    assert (await play.press(ANA.id, moved.nonce, "restart")).outcome == "applied"
+    with pytest.raises(ValueError, match="no button"):
+        await play.press(ANA.id, moved.nonce, "fly")
