@@ -11,7 +11,7 @@ from engine.play.actions import (
     Say,
     Start,
 )
-from engine.play.interpreter import Context, Step, play, resume
+from engine.play.interpreter import Context, Settled, Step, play, resume, settle
 from engine.play.state import STATE_FORMAT, PlayerState, StateFormatError, new_state
 from engine.play.view import Button, View
 
@@ -28,6 +28,7 @@ __all__ = [
     "Refresh",
     "Restart",
     "Say",
+    "Settled",
     "Start",
     "StateFormatError",
     "Step",
@@ -35,4 +36,5 @@ __all__ = [
     "new_state",
     "play",
     "resume",
+    "settle",
 ]

@@ -12,7 +12,7 @@ the step's events, then achievements are checked (their unlocks are events too, 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 
@@ -220,7 +220,7 @@ class _Turn:
                 self.done.add(scene.chapter)
                 self.events.append(Event("chapter_completed", scene.chapter, key))
 
-    def settle(self) -> None:
+    def settle(self, achievements: bool = True) -> None:
         """Reward rules over the step's events, then achievements, until nothing new unlocks."""
         cursor = 0
         for _ in range(MAX_ACHIEVEMENT_ROUNDS):
@@ -242,7 +242,8 @@ class _Turn:
                         t(self.ctx.locale, "earned", amount=award.amount, currency=self.currency())
                     )
             before = len(self.events)
-            self.check_achievements()
+            if achievements:
+                self.check_achievements()
             if len(self.events) == before:
                 return
 
@@ -482,6 +483,30 @@ def play(bundle: Bundle, state: PlayerState, action: Action, ctx: Context) -> St
         assert scene.next_chapter is not None
         work.enter(bundle.chapters[scene.next_chapter].start)
     return _applied(bundle, work, state)
+
+
+@dataclass(frozen=True, slots=True)
+class Settled:
+    """What events from outside the story did to a player: the new state, every event (the given ones
+    and the achievement unlocks they caused), the ledger awards and the localized notices."""
+
+    state: PlayerState
+    events: tuple[Event, ...]
+    awards: tuple[Award, ...]
+    notices: tuple[str, ...]
+
+
+def settle(
+    bundle: Bundle, state: PlayerState, events: Sequence[Event], ctx: Context, *, achievements: bool = True
+) -> Settled:
+    """Events that happen outside a story step (a daily check-in, a referral, a purchase): the same
+    reward rules and achievement checks a step runs after its moves (``_Turn.settle``), so a streak
+    achievement unlocks at the check-in that reaches it, not at the next story move. The scene is
+    left alone. ``achievements=False`` for a player without a story state to judge them on."""
+    work = _Turn(bundle, state, ctx)
+    work.events.extend(events)
+    work.settle(achievements)
+    return Settled(work.state(state), tuple(work.events), tuple(work.awards), tuple(work.notices))
 
 
 def _applied(bundle: Bundle, work: _Turn, base: PlayerState) -> Step:

@@ -37,6 +37,7 @@ from engine.play import (
 from engine.play.messages import t
 from engine.services.clock import Clock, SystemClock
 from engine.services.content import ContentSource
+from engine.services.economy import reward_referral
 from engine.store.database import Database
 from engine.store.players import DecisionWrite, PlayerRow, PlayerStore, UserInfo, local_day
 from engine.store.players_pg import store_for
@@ -89,9 +90,17 @@ class PlayService:
 
     # -- the use cases ---------------------------------------------------------------------
     async def start(self, user: UserInfo, *, update_id: int | None = None) -> Decision:
-        """Register (or refresh) the user and begin the story, or show where they are."""
+        """Register (or refresh) the user and begin the story, or show where they are.
+
+        A user seen for the first time who came through a ``/start ref_<id>`` link earns their referrer
+        the ``referral_joined`` rewards, in the same transaction that creates them (so exactly once).
+        """
+        now = self.clock.now()
         async with self.db.transaction() as conn:
-            await self.store.ensure_user(conn, user, self.clock.now())
+            if await self.store.ensure_user(conn, user, now) and user.referred_by is not None:
+                await reward_referral(
+                    conn, self.store, self.content.current(), user.id, user.referred_by, now
+                )
         return await self._decide(user.id, lambda _: Start(), "start", update_id=update_id)
 
     async def choose(self, user_id: int, nonce: str, index: int, *, update_id: int | None = None) -> Decision:

@@ -14,21 +14,16 @@ from datetime import UTC, date, datetime
 from typing import Any, NamedTuple
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncConnection
 
-from engine.content.bundle import Bundle, RuleSpec
-from engine.economy import EconomyState, checkin, level_for, rewards_for
+from engine.economy import EconomyState, checkin, level_for
 from engine.events import Event
-from engine.play import PlayerState, new_state
-from engine.play.state import reconcile
 from engine.services.clock import Clock, SystemClock
 from engine.services.content import ContentSource
+from engine.services.economy import apply_events
 from engine.store.database import Database
-from engine.store.players import PlayerRow, PlayerStore, local_day
+from engine.store.players import PlayerStore, local_day
 from engine.store.players_pg import store_for
 from engine.store.tables import (
-    outbox,
-    points_transactions,
     user_achievements,
     user_gamification,
     user_story_progress,
@@ -125,67 +120,11 @@ class Checkin:
     awarded: int = 0
     balance: int = 0
     day: date | None = None  # the player's local day the check-in counted for
+    notices: tuple[str, ...] = ()  # localized: what was earned, achievements unlocked
 
     @property
     def applied(self) -> bool:
         return self.outcome == "applied"
-
-
-class _Facts:
-    """What reward-rule conditions read at a check-in: the saved story state, the balance, VIP and the
-    streak the check-in just produced (engine.expr.facts.Facts, like the interpreter's _Turn)."""
-
-    def __init__(self, state: PlayerState, *, points: int, vip: bool, streak: int) -> None:
-        self._state = state
-        self._points = points
-        self._vip = vip
-        self._streak = streak
-
-    def variable(self, name: str) -> int | bool | str:
-        return self._state.variables[name]
-
-    @property
-    def points(self) -> int:
-        return self._points
-
-    @property
-    def vip(self) -> bool:
-        return self._vip
-
-    @property
-    def streak(self) -> int:
-        return self._streak
-
-    @property
-    def mood(self) -> str | None:
-        return self._state.mood
-
-    def bond(self, character: str) -> int:
-        return self._state.bonds.get(character, 0)
-
-    def visited(self, scene: str) -> bool:
-        return scene in self._state.visited
-
-    def chose(self, choice: str) -> bool:
-        return choice in self._state.chosen
-
-    def chapter_done(self, chapter: str) -> bool:
-        return chapter in self._state.chapters_done
-
-    def has(self, achievement: str) -> bool:
-        return achievement in self._state.achievements
-
-
-def _story_state(bundle: Bundle, row: PlayerRow, vip: bool) -> PlayerState:
-    """The player's saved story state fitted to the live bundle, or a new player's defaults."""
-    if row.state is None:
-        return new_state(bundle, points=row.balance, vip=vip)
-    data = dict(row.state)
-    # The columns are authoritative (PlayService keeps them out of the JSON).
-    data["points"] = row.balance
-    data["turn"] = row.turn or 0
-    data["scene"] = row.scene or ""
-    return reconcile(bundle, PlayerState.from_dict(data, vip=vip))
 
 
 def live_streak(econ: EconomyState, today: date, grace_days: int) -> int:
@@ -318,7 +257,11 @@ class ProfileService:
 
     # -- daily check-in ----------------------------------------------------------------------
     async def checkin(self, user_id: int) -> Checkin:
-        """The daily check-in: applied at most once per local day, whatever the number of taps."""
+        """The daily check-in: applied at most once per local day, whatever the number of taps.
+
+        The check-in's rewards and the achievements it unlocks (a streak tier) are settled by the same
+        interpreter code a story move uses (engine.services.economy.apply_events), in this transaction.
+        """
         bundle = self.content.current()  # the release this check-in runs on, start to finish
         rewards = bundle.rewards
         now = self.clock.now()
@@ -335,78 +278,22 @@ class ProfileService:
             econ, fresh = checkin(before, today, rewards.grace_days)
             if not fresh:
                 return Checkin("already", econ.streak, 0, row.balance, today)
-            vip_until = _aware(row.vip_until)
-            vip = vip_until is not None and vip_until > now
-            facts = _Facts(_story_state(bundle, row, vip), points=row.balance, vip=vip, streak=econ.streak)
-
-            def condition(rule: RuleSpec) -> bool:
-                return rule.condition is None or rule.condition(facts)
-
             event = Event("daily_checkin", data={"day": today.isoformat(), "streak": econ.streak})
-            awards, econ = rewards_for(rewards, econ, event, vip=vip, streak=econ.streak, condition=condition)
-            balance = row.balance
-            ledger = []
-            for number, award in enumerate(awards):
-                balance += award.amount
-                ledger.append(
-                    {
-                        "user_id": user_id,
-                        "amount": award.amount,
-                        "kind": award.kind,
-                        "reason": award.reason[:200],
-                        "event": award.event,
-                        "idempotency_key": f"checkin:{user_id}:{today.isoformat()}:{number}",
-                        "balance_after": balance,
-                        "created_at": now,
-                    }
-                )
-            awarded = balance - row.balance
-            await self._write(conn, user_id, bundle, econ, today, balance, ledger, event, awarded, now)
-        return Checkin("applied", econ.streak, awarded, balance, today)
-
-    async def _write(
-        self,
-        conn: AsyncConnection,
-        user_id: int,
-        bundle: Bundle,
-        econ: EconomyState,
-        today: date,
-        balance: int,
-        ledger: list[dict[str, Any]],
-        event: Event,
-        awarded: int,
-        now: datetime,
-    ) -> None:
-        if ledger:
-            await conn.execute(sa.insert(points_transactions), ledger)
-        await conn.execute(
-            sa.update(user_gamification)
-            .where(g.user_id == user_id)
-            .values(
-                balance=balance,
-                total_earned=econ.total_earned,
-                level=level_for(bundle.rewards, econ.total_earned),
-                streak=econ.streak,
-                last_checkin=today,
-                economy=econ.to_dict(),
-                updated_at=now,
+            applied = await apply_events(
+                conn,
+                self.store,
+                bundle,
+                row,
+                [event],
+                key=f"checkin:{user_id}:{today.isoformat()}",
+                now=now,
+                economy=econ,
+                gamification={"last_checkin": today},
             )
+            await conn.execute(sa.update(users).where(u.id == user_id).values(last_seen_at=now))
+        return Checkin(
+            "applied", econ.streak, applied.awarded, applied.balance, today, applied.settled.notices
         )
-        await conn.execute(
-            sa.insert(outbox).values(
-                event_id=f"checkin:{user_id}:{today.isoformat()}",
-                user_id=user_id,
-                type=event.type,
-                payload={
-                    **event.to_dict(),
-                    "awarded": awarded,
-                    "release": bundle.content_hash,
-                    "at": now.isoformat(),
-                },
-                created_at=now,
-            )
-        )
-        await conn.execute(sa.update(users).where(u.id == user_id).values(last_seen_at=now))
 
 
 __all__ = [

@@ -159,7 +159,7 @@ def _player(row: Any) -> PlayerRow | None:
     return PlayerRow(*row) if row is not None else None
 
 
-def _dialect_insert(conn: AsyncConnection, table: sa.Table) -> Any:
+def dialect_insert(conn: AsyncConnection, table: sa.Table) -> Any:
     return (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(table)
 
 
@@ -168,7 +168,7 @@ class PlayerStore:
 
     async def ensure_user(self, conn: AsyncConnection, user: UserInfo, now: datetime) -> bool:
         """Create or refresh the user and their gamification row; True if the user is new."""
-        insert = _dialect_insert(conn, users).values(
+        insert = dialect_insert(conn, users).values(
             id=user.id,
             first_name=user.first_name[:128],
             last_name=user.last_name,
@@ -193,7 +193,7 @@ class PlayerStore:
                 )
             )
         await conn.execute(
-            _dialect_insert(conn, user_gamification)
+            dialect_insert(conn, user_gamification)
             .values(user_id=user.id, economy={}, updated_at=now)
             .on_conflict_do_nothing(index_elements=["user_id"])
         )
@@ -211,7 +211,7 @@ class PlayerStore:
     async def mark_update(self, conn: AsyncConnection, update_id: int, user_id: int, now: datetime) -> bool:
         """Record a Telegram update id; False if it was already processed (a replay)."""
         stmt = (
-            _dialect_insert(conn, processed_updates)
+            dialect_insert(conn, processed_updates)
             .values(update_id=update_id, user_id=user_id, processed_at=now)
             .on_conflict_do_nothing(index_elements=["update_id"])
         )
@@ -219,14 +219,14 @@ class PlayerStore:
 
     async def add_achievements(self, conn: AsyncConnection, rows: Sequence[dict[str, Any]]) -> None:
         if rows:
-            stmt = _dialect_insert(conn, user_achievements).on_conflict_do_nothing()
+            stmt = dialect_insert(conn, user_achievements).on_conflict_do_nothing()
             await conn.execute(stmt, list(rows))
 
     async def set_bonds(
         self, conn: AsyncConnection, user_id: int, bonds: dict[str, int], now: datetime
     ) -> None:
         for character, bond in bonds.items():
-            stmt = _dialect_insert(conn, user_character_relationships).values(
+            stmt = dialect_insert(conn, user_character_relationships).values(
                 user_id=user_id, character=character, bond=bond, updated_at=now
             )
             await conn.execute(
@@ -246,7 +246,7 @@ class PlayerStore:
         completed: bool = False,
         ending: str | None = None,
     ) -> None:
-        stmt = _dialect_insert(conn, user_story_progress).values(
+        stmt = dialect_insert(conn, user_story_progress).values(
             user_id=user_id,
             chapter=chapter,
             started_at=now,

@@ -329,3 +329,30 @@ broadcasts = sa.Table(
     sa.Column("finished_at", TS),
     sa.CheckConstraint("status IN ('running', 'done', 'cancelled')", name="status_known"),
 )
+
+
+# -- economy: once-only claims and abuse signals -------------------------------------------------
+
+claims = sa.Table(
+    "claims",
+    metadata,
+    # What may happen once only, whoever tries it and however often: "referral:<referred id>",
+    # "remind:streak:<user>:<local day>", "remind:vip:<user>:<expiry date>". The primary key is the
+    # guarantee: two bot replicas or a restart race for the INSERT and one wins.
+    sa.Column("key", sa.String(200), primary_key=True),
+    sa.Column("kind", sa.String(32), nullable=False),  # referral | remind_streak | remind_vip
+    sa.Column("user_id", sa.BigInteger, _user_fk(), nullable=False),  # the referrer; the reminded
+    sa.Column("created_at", TS, nullable=False),
+    # `diana flags`: referrals per referrer per day over a window.
+    sa.Index("ix_claims_kind_created_at", "kind", "created_at"),
+)
+
+flood_rejections = sa.Table(
+    "flood_rejections",
+    metadata,
+    # Bursts the bot's flood guard turned away, per player and UTC day (one upsert per burst, not
+    # per dropped tap), for the "many rejected taps" flag.
+    sa.Column("user_id", sa.BigInteger, _user_fk(), primary_key=True),
+    sa.Column("day", sa.Date, primary_key=True),
+    sa.Column("bursts", sa.Integer, nullable=False),
+)
