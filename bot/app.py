@@ -27,16 +27,20 @@ from bot.broadcast import Broadcaster
 from bot.i18n import make_i18n
 from bot.metrics import Metrics
 from bot.middlewares import FloodGuard, LanguageCache, LocaleMiddleware, ObserveUpdates
-from bot.routers import account, admin, chapters, errors, fallback, profile, shop, story
+from bot.reminders import ReminderLoop
+from bot.routers import account, admin, chapters, errors, fallback, preferences, profile, shop, story
 from bot.tuning import JsonBodySession, freeze_startup_objects, pin_api_response_types
 from bot.views import MediaCache
 from engine.services.accounts import AccountService
 from engine.services.admin import AdminService
+from engine.services.flags import FlagService
 from engine.services.play import PlayService
+from engine.services.preferences import PreferencesService
 from engine.services.profile import ProfileService
 from engine.services.publish import PublishService
 from engine.services.release_channel import RedisReleaseChannel
 from engine.services.releases import ActiveContent, NoActiveReleaseError
+from engine.services.reminders import ReminderService
 from engine.settings import Settings
 from engine.store.database import Database, create_database
 
@@ -58,6 +62,9 @@ class BotRuntime:
     metrics: Metrics
     media: MediaCache
     languages: LanguageCache
+    preferences: PreferencesService
+    flags: FlagService
+    reminders: ReminderService
 
 
 def build_bot(settings: Settings) -> Bot:
@@ -87,6 +94,9 @@ def build_dispatcher(runtime: BotRuntime, bot: Bot) -> tuple[Dispatcher, Broadca
         languages=runtime.languages,
         settings=runtime.settings,
         broadcaster=broadcaster,
+        preferences=runtime.preferences,
+        flag_service=runtime.flags,
+        content=runtime.content,
     )
     dp.update.outer_middleware(ObserveUpdates(runtime.metrics, runtime.settings.log_format == "json"))
     i18n = make_i18n(runtime.settings.default_locale)
@@ -98,7 +108,7 @@ def build_dispatcher(runtime: BotRuntime, bot: Bot) -> tuple[Dispatcher, Broadca
 
     # The locale first: the flood guard's notice is in the player's language too.
     LocaleMiddleware(i18n, runtime.languages, stored_language).setup(dp)
-    guard = FloodGuard(runtime.metrics)
+    guard = FloodGuard(runtime.metrics, on_burst=runtime.flags.record_flood)
     dp.message.outer_middleware(guard)
     dp.callback_query.outer_middleware(guard)
     dp.include_routers(
@@ -109,6 +119,8 @@ def build_dispatcher(runtime: BotRuntime, bot: Bot) -> tuple[Dispatcher, Broadca
         account.router,
         shop.router,
         admin.router,
+        preferences.router,
+        preferences.admin_router,
         fallback.router,
     )
     return dp, broadcaster
@@ -143,6 +155,9 @@ async def open_runtime(settings: Settings) -> BotRuntime:
         metrics=metrics,
         media=MediaCache(settings.content_dir),
         languages=LanguageCache(),
+        preferences=PreferencesService(database),
+        flags=FlagService(database),
+        reminders=ReminderService(database, content),
     )
 
 
@@ -194,6 +209,8 @@ async def serve(settings: Settings) -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     await broadcaster.resume_all()
+    reminders = ReminderLoop(bot, runtime.reminders, make_i18n(settings.default_locale))
+    reminders.start()
     freeze_startup_objects()
     polling: asyncio.Task[None] | None = None
     try:
@@ -222,6 +239,7 @@ async def serve(settings: Settings) -> None:
             await asyncio.gather(polling, return_exceptions=True)
         await runner.cleanup()  # lets in-flight webhook requests finish (shutdown_timeout)
         await broadcaster.stop()
+        await reminders.stop()
         await runtime.content.stop()
         await bot.session.close()
         await runtime.database.close()

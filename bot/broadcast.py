@@ -11,6 +11,7 @@ import asyncio
 import logging
 import os
 import socket
+from collections.abc import Sequence
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramForbiddenError, TelegramNotFound, TelegramRetryAfter
@@ -19,6 +20,34 @@ from engine.services.admin import AdminService
 
 log = logging.getLogger("diana.broadcast")
 PER_SECOND = 25
+
+
+async def send_text(bot: Bot, user_id: int, text: str) -> bool:
+    """One message, honouring Telegram's RetryAfter; False if the player blocked the bot or is gone."""
+    for _ in range(3):
+        try:
+            await bot.send_message(user_id, text)
+            return True
+        except TelegramRetryAfter as exc:  # Telegram asks us to wait: wait, then retry
+            await asyncio.sleep(exc.retry_after)
+        except (TelegramForbiddenError, TelegramNotFound):  # blocked the bot, or gone
+            return False
+    return False
+
+
+async def send_paced(bot: Bot, messages: Sequence[tuple[int, str]], per_second: int = PER_SECOND) -> int:
+    """Send (user id, text) pairs at most ``per_second`` a second (the broadcast's pace); how many
+    were delivered. Reminders use it, so every bulk send from the bot keeps under Telegram's limit."""
+    loop = asyncio.get_running_loop()
+    delivered = 0
+    for start in range(0, len(messages), per_second):
+        began = loop.time()
+        for user_id, text in messages[start : start + per_second]:
+            delivered += await send_text(bot, user_id, text)
+        spare = 1.0 - (loop.time() - began)
+        if start + per_second < len(messages) and spare > 0:
+            await asyncio.sleep(spare)  # rate limiting, not synchronisation
+    return delivered
 
 
 class Broadcaster:
@@ -67,15 +96,7 @@ class Broadcaster:
                 await asyncio.sleep(spare)  # rate limiting: at most per_second messages a second
 
     async def _send(self, user_id: int, text: str) -> bool:
-        for _ in range(3):
-            try:
-                await self.bot.send_message(user_id, text)
-                return True
-            except TelegramRetryAfter as exc:  # Telegram asks us to wait: wait, then retry
-                await asyncio.sleep(exc.retry_after)
-            except (TelegramForbiddenError, TelegramNotFound):  # blocked the bot, or gone
-                return False
-        return False
+        return await send_text(self.bot, user_id, text)
 
     async def stop(self) -> None:
         for task in list(self.tasks):

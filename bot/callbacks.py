@@ -31,3 +31,7 @@ class EraseConfirm(CallbackData, prefix="erase"):
 
 ACTIONS = {"choose": "c", "continue": "n", "next_chapter": "x", "restart": "r"}
 PRESSES = {letter: action for action, letter in ACTIONS.items()}
+
+
+class RemindersToggle(CallbackData, prefix="rem"):
+    on: bool

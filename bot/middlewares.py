@@ -48,7 +48,9 @@ class LocaleMiddleware(I18nMiddleware):
 
 class FloodGuard(BaseMiddleware):
     """At most ``limit`` messages or button taps per ``window`` seconds per player; the rest get a
-    friendly notice instead of being processed (a flood of taps never becomes a flood of writes)."""
+    friendly notice instead of being processed (a flood of taps never becomes a flood of writes).
+    ``on_burst`` hears of the first rejected tap of each burst (one database write per burst, for the
+    admins' "many rejected taps" flag), never of every dropped tap."""
 
     def __init__(
         self,
@@ -56,8 +58,10 @@ class FloodGuard(BaseMiddleware):
         limit: int = FLOOD_LIMIT,
         window: float = FLOOD_WINDOW,
         clock: Callable[[], float] = time.monotonic,
+        on_burst: Callable[[int], Awaitable[None]] | None = None,
     ) -> None:
         self.metrics = metrics
+        self.on_burst = on_burst
         self.limit = limit
         self.window = window
         self.clock = clock
@@ -73,6 +77,11 @@ class FloodGuard(BaseMiddleware):
             stamps.popleft()
         if len(stamps) >= self.limit:
             self.metrics.throttled.inc()
+            if len(stamps) == self.limit and self.on_burst is not None:
+                try:
+                    await self.on_burst(user.id)
+                except Exception:  # the record is a signal for admins; the guard works without it
+                    log.exception("could not record a flood burst")
             if isinstance(event, CallbackQuery) or (isinstance(event, Message) and len(stamps) == self.limit):
                 await event.answer(_("Slow down a little 🙂"))
             stamps.append(now)

@@ -107,12 +107,15 @@ async def daily(message: Message, profiles: ProfileService, i18n: I18n) -> None:
     elif result.outcome == "banned":
         await message.answer(_("This account is blocked."))
     elif result.applied:
-        await message.answer(
+        lines = [
             _("☀️ Daily check-in: +{points} {currency}. Streak: {streak} day(s).").format(
                 points=result.awarded,
                 currency=_currency(profiles, i18n.current_locale),
                 streak=result.streak,
             )
-        )
+        ]
+        # Achievements the check-in unlocked (a streak tier), in the player's language.
+        lines.extend(html.escape(n) for n in result.notices if n.startswith("🏆"))
+        await message.answer("\n".join(lines))
     else:
         await message.answer(_("You already checked in today. Come back tomorrow!"))

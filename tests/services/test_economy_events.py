@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+
 import sqlalchemy as sa
 
 from engine.content.bundle import Bundle
