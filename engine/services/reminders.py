@@ -21,6 +21,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -42,6 +43,7 @@ from engine.store.tables import (
 
 g, u, p, c = user_gamification.c, users.c, user_profiles.c, claims.c
 STREAK, VIP = "remind_streak", "remind_vip"
+CHUNK = 5000  # ids per IN list: drivers cap bound parameters (asyncpg and SQLite at 32767/32766)
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,10 +146,11 @@ class ReminderService:
                 assert expiry is not None
                 key = f"remind:vip:{uid}:{expiry.date().isoformat()}"
                 found.append(Reminder(VIP, int(uid), language, key, vip_until=expiry))
-            taken = set()
-            if found:
-                keys = [r.key for r in found]
-                taken = set(await conn.scalars(sa.select(c.key).where(c.key.in_(keys))))
+            taken: set[str] = set()
+            keys = [r.key for r in found]
+            for start in range(0, len(keys), CHUNK):
+                chunk = keys[start : start + CHUNK]
+                taken.update(await conn.scalars(sa.select(c.key).where(c.key.in_(chunk))))
         return [r for r in found if r.key not in taken]
 
     async def _activity(
@@ -158,13 +161,20 @@ class ReminderService:
         if not user_ids:
             return moments
         d, t = story_decisions.c, points_transactions.c
-        decisions = sa.select(d.user_id, d.created_at).where(d.user_id.in_(user_ids), d.created_at >= since)
-        checkins = sa.select(t.user_id, t.created_at).where(
-            t.user_id.in_(user_ids), t.created_at >= since, t.idempotency_key.like("checkin:%")
-        )
-        for query in (decisions, checkins):
-            for uid, at in await conn.execute(query):
-                moments[int(uid)].append(aware(at) or at)
+
+        def decisions(ids: list[int]) -> sa.Select[Any]:
+            return sa.select(d.user_id, d.created_at).where(d.user_id.in_(ids), d.created_at >= since)
+
+        def checkins(ids: list[int]) -> sa.Select[Any]:
+            return sa.select(t.user_id, t.created_at).where(
+                t.user_id.in_(ids), t.created_at >= since, t.idempotency_key.like("checkin:%")
+            )
+
+        for start in range(0, len(user_ids), CHUNK):
+            chunk = user_ids[start : start + CHUNK]
+            for query in (decisions(chunk), checkins(chunk)):
+                for uid, at in await conn.execute(query):
+                    moments[int(uid)].append(aware(at) or at)
         return moments
 
     async def claim(self, reminder: Reminder) -> bool:

@@ -12,6 +12,7 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy.engine import Connection
 
 from engine.content.bundle import Bundle
+from engine.services import reminders as reminders_module
 from engine.services.clock import FixedClock
 from engine.services.content import StaticContent
 from engine.services.flags import FlagRules, FlagService, longest_run
@@ -221,7 +222,10 @@ def test_streak_due_only_on_the_last_day_from_the_usual_hour() -> None:
     assert streak_due(late, "America/Mexico_City", yesterday, 4, 0, 19) == date(2026, 3, 10)
 
 
-async def test_streak_and_vip_reminders_once_each(database: Database, example_bundle: Bundle) -> None:
+async def test_streak_and_vip_reminders_once_each(
+    database: Database, example_bundle: Bundle, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(reminders_module, "CHUNK", 1)  # the id lists go in chunks: one id each here
     bundle = replace(example_bundle, rewards=replace(example_bundle.rewards, grace_days=0))
     at = FixedClock(datetime(2026, 3, 10, 9, tzinfo=UTC))
     play = play_service(database, bundle, at)
