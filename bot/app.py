@@ -209,7 +209,9 @@ async def serve(settings: Settings) -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     await broadcaster.resume_all()
-    reminders = ReminderLoop(bot, runtime.reminders, make_i18n(settings.default_locale))
+    reminders = ReminderLoop(
+        bot, runtime.reminders, make_i18n(settings.default_locale), interval=settings.reminder_interval
+    )
     reminders.start()
     freeze_startup_objects()
     polling: asyncio.Task[None] | None = None

@@ -59,14 +59,18 @@ class ReminderLoop:
 
     async def _loop(self) -> None:
         while True:
+            # The pause comes first: a freshly started (or restarted) replica serves updates before
+            # it sends anything. The pace of rounds, not a synchronisation: claims make them safe.
+            await asyncio.sleep(self.interval)
             try:
                 await self.run_once()
             except Exception:  # a failed round (database away) must not end the loop
                 log.exception("reminder round failed")
-            await asyncio.sleep(self.interval)
 
     def start(self) -> None:
-        self.task = asyncio.create_task(self._loop(), name="reminders")
+        """Run rounds every ``interval`` seconds in the background; an interval of 0 sends nothing."""
+        if self.interval > 0:
+            self.task = asyncio.create_task(self._loop(), name="reminders")
 
     async def stop(self) -> None:
         if self.task is not None:

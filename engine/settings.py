@@ -38,6 +38,8 @@ class Settings(BaseSettings):
     default_locale: str = "es"
     log_format: str = Field(default="text", pattern="^(text|json)$")
     content_dir: Path = Path("content")
+    # Seconds between reminder rounds in `diana serve` (streak at risk, VIP expiring); 0 turns them off.
+    reminder_interval: float = Field(default=60.0, ge=0)
 
     @field_validator("database_url", mode="before")
     @classmethod

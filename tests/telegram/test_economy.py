@@ -6,7 +6,7 @@ with a FixedClock against the same fake Telegram Bot API, through a real aiogram
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 from aiogram import Bot
@@ -124,6 +124,26 @@ async def test_reminder_loop_sends_once_in_the_players_language(
         at.advance(hours=2)
         assert await one.run_once() == []
         assert len(fake.of("sendMessage")) == 2
+        # In the background, as `diana serve` runs it: a VIP pass ending in two days is announced once.
+        async with database.transaction() as conn:
+            await conn.execute(
+                sa.update(user_gamification)
+                .where(user_gamification.c.user_id == 911)
+                .values(vip_until=at.now() + timedelta(days=2))
+            )
+        mark = len(fake.calls)
+        off = ReminderLoop(bot, service, make_i18n("es"), interval=0)
+        off.start()
+        assert off.task is None  # REMINDER_INTERVAL=0: no loop at all
+        background = ReminderLoop(bot, service, make_i18n("es"), interval=0.01)
+        background.start()
+        try:
+            call = await fake.wait_for("sendMessage", after=mark)
+        finally:
+            await background.stop()
+        assert int(call.params["chat_id"]) == 911
+        assert call.params["text"].startswith("💎 Tu pase VIP termina el 2026-03-14")
+        assert len(fake.of("sendMessage", after=mark)) == 1
     finally:
         await bot.session.close()
         await fake.stop()
