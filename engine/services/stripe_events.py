@@ -31,6 +31,7 @@ import stripe
 from engine.content.bundle import Bundle, ProductSpec
 from engine.services.admin import user_subject, write_audit
 from engine.services.clock import Clock, SystemClock
+from engine.services.payments import GrantResult, PaymentService
 from engine.store.database import Database
 from engine.store.tables import user_subscriptions
 
@@ -47,41 +48,6 @@ SUBSCRIPTION_CHANGED = ("customer.subscription.created", "customer.subscription.
 
 class InvalidStripeEventError(ValueError):
     """A request that is not a genuine, recent Stripe event (bad or old signature, not JSON)."""
-
-
-class Payments(Protocol):
-    """What this module needs of PaymentService (engine/services/payments.py)."""
-
-    async def grant(
-        self,
-        *,
-        provider: str,
-        charge_id: str,
-        user_id: int,
-        product_id: str,
-        amount: int,
-        currency: str,
-        raw: dict[str, Any],
-        order_id: str | None = None,
-        vip_until: datetime | None = None,
-    ) -> Any: ...
-
-    async def refund(self, *, provider: str, charge_id: str, actor: str, raw: dict[str, Any]) -> Any: ...
-
-    async def record_event(self, *, provider: str, event_id: str, type: str, raw: dict[str, Any]) -> bool: ...
-
-    async def event_seen(self, *, provider: str, event_id: str) -> bool: ...
-
-    async def set_subscription(
-        self,
-        *,
-        provider: str,
-        external_id: str,
-        user_id: int,
-        product_id: str,
-        status: str,
-        current_period_end: datetime | None,
-    ) -> None: ...
 
 
 class ContentSource(Protocol):
@@ -152,7 +118,7 @@ class StripeEvents:
 
     def __init__(
         self,
-        payments: Payments,
+        payments: PaymentService,
         content: ContentSource,
         database: Database,
         webhook_secret: str,
@@ -237,7 +203,7 @@ class StripeEvents:
             raw=session,
             order_id=str(session.get("id")),
         )
-        return _granted(result, charge_id)
+        return await self._granted(result, charge_id, user_id, facts)
 
     async def _refunded(self, event_id: str, charge: dict[str, Any]) -> Outcome:
         charge_id = str(charge.get("payment_intent") or charge.get("id"))
@@ -250,7 +216,13 @@ class StripeEvents:
             )
             return Outcome("ignored", "partial refund: the purchase is kept")
         result = await self.payments.refund(provider=PROVIDER, charge_id=charge_id, actor=ACTOR, raw=charge)
-        return Outcome("refunded", f"{charge_id}: {_describe(result)}")
+        status = result.status
+        if status == "refunded":
+            return Outcome("refunded", charge_id)
+        if status == "already_refunded":
+            return Outcome("duplicate", charge_id)
+        # A refund of something Diana never granted (a subscription's invoice, a rejected payment).
+        return Outcome("ignored", f"{charge_id}: no payment to revoke ({status})")
 
     # -- subscriptions ---------------------------------------------------------------------------
     async def _subscription_changed(self, event_id: str, sub: dict[str, Any]) -> Outcome:
@@ -299,7 +271,7 @@ class StripeEvents:
             order_id=sub_id,
             vip_until=until,
         )
-        return _granted(result, charge_id)
+        return await self._granted(result, charge_id, user_id, facts)
 
     async def _subscription_deleted(self, sub: dict[str, Any]) -> Outcome:
         metadata = sub.get("metadata") or {}
@@ -327,6 +299,19 @@ class StripeEvents:
             )
         return None if status is None else str(status)
 
+    async def _granted(
+        self, result: GrantResult, charge_id: str, user_id: int, facts: dict[str, Any]
+    ) -> Outcome:
+        status = result.status
+        if status in ("granted", "duplicate"):
+            return Outcome(status, charge_id)
+        if status == "unknown_user":
+            # No such player (never started, or erased with /deleteme): nothing about them is written,
+            # not even their id in the audit log; the session id lets an admin find and refund it.
+            facts = {k: v for k, v in facts.items() if k != "user"}
+            return await self._reject(None, "player_unknown", facts)
+        return await self._reject(user_id, status, facts)  # unknown_product: a release raced this event
+
     async def _reject(self, user_id: int | None, reason: str, facts: dict[str, Any]) -> Outcome:
         log.warning("stripe payment not granted: %s %s", reason, facts)
         await self._audit(user_id, "payment.rejected", {"reason": reason, **facts})
@@ -336,12 +321,3 @@ class StripeEvents:
         subject = user_subject(user_id) if user_id is not None else None
         async with self.database.transaction() as conn:
             await write_audit(conn, ACTOR, action, subject, details, self.clock.now())
-
-
-def _describe(result: Any) -> str:
-    return str(getattr(result, "status", None) or result)
-
-
-def _granted(result: Any, charge_id: str) -> Outcome:
-    duplicate = bool(getattr(result, "duplicate", False)) or getattr(result, "status", "") == "duplicate"
-    return Outcome("duplicate" if duplicate else "granted", charge_id)
