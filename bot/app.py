@@ -4,7 +4,7 @@ Webhook mode (``WEBHOOK_URL`` set): an aiohttp app serves the webhook at that UR
 ``secret_token`` checked on every request, and handles each update INLINE (``handle_in_background=False``):
 Telegram gets its 200 only after the decision committed, so a crash makes Telegram retry and the
 ``update_id`` dedupe makes the retry safe. Polling mode otherwise. Both serve ``/health``, ``/ready``
-and ``/metrics`` on HOST:PORT.
+and ``/metrics`` on HOST:PORT, and ``/stripe/webhook`` when STRIPE_WEBHOOK_SECRET is set (docs/stripe.md).
 """
 
 from __future__ import annotations
@@ -23,20 +23,24 @@ from aiogram.webhook.aiohttp_server import SimpleRequestHandler
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from bot import stripe_webhook
 from bot.broadcast import Broadcaster
 from bot.i18n import make_i18n
 from bot.metrics import Metrics
 from bot.middlewares import FloodGuard, LanguageCache, LocaleMiddleware, ObserveUpdates
-from bot.routers import account, admin, chapters, errors, fallback, profile, shop, story
+from bot.routers import account, admin, card, chapters, errors, fallback, profile, shop, story
 from bot.tuning import JsonBodySession, freeze_startup_objects, pin_api_response_types
 from bot.views import MediaCache
 from engine.services.accounts import AccountService
 from engine.services.admin import AdminService
+from engine.services.payments import PaymentService
 from engine.services.play import PlayService
 from engine.services.profile import ProfileService
 from engine.services.publish import PublishService
 from engine.services.release_channel import RedisReleaseChannel
 from engine.services.releases import ActiveContent, NoActiveReleaseError
+from engine.services.stripe_checkout import StripeCheckout
+from engine.services.stripe_events import StripeEvents
 from engine.settings import Settings
 from engine.store.database import Database, create_database
 
@@ -58,6 +62,9 @@ class BotRuntime:
     metrics: Metrics
     media: MediaCache
     languages: LanguageCache
+    payments: PaymentService
+    checkout: StripeCheckout | None = None  # STRIPE_SECRET_KEY set: the 💳 button works
+    stripe_events: StripeEvents | None = None  # STRIPE_WEBHOOK_SECRET set: /stripe/webhook is served
 
 
 def build_bot(settings: Settings) -> Bot:
@@ -87,6 +94,8 @@ def build_dispatcher(runtime: BotRuntime, bot: Bot) -> tuple[Dispatcher, Broadca
         languages=runtime.languages,
         settings=runtime.settings,
         broadcaster=broadcaster,
+        payments=runtime.payments,
+        checkout=runtime.checkout,
     )
     dp.update.outer_middleware(ObserveUpdates(runtime.metrics, runtime.settings.log_format == "json"))
     i18n = make_i18n(runtime.settings.default_locale)
@@ -108,6 +117,7 @@ def build_dispatcher(runtime: BotRuntime, bot: Bot) -> tuple[Dispatcher, Broadca
         profile.router,
         account.router,
         shop.router,
+        card.router,
         admin.router,
         fallback.router,
     )
@@ -131,10 +141,17 @@ async def open_runtime(settings: Settings) -> BotRuntime:
         await content.stop()
         await database.close()
         raise NoActiveReleaseError("no release is active yet: run 'diana publish' first")
+    payments = PaymentService(database, content)
     return BotRuntime(
         settings=settings,
         database=database,
         content=content,
+        payments=payments,
+        stripe_events=(
+            StripeEvents(payments, content, database, settings.stripe_webhook_secret)
+            if settings.stripe_webhook_secret
+            else None
+        ),
         play=PlayService(database, content),
         accounts=AccountService(database),
         admin=AdminService(database),
@@ -143,6 +160,19 @@ async def open_runtime(settings: Settings) -> BotRuntime:
         metrics=metrics,
         media=MediaCache(settings.content_dir),
         languages=LanguageCache(),
+    )
+
+
+async def open_checkout(settings: Settings, bot: Bot) -> StripeCheckout:
+    """The Stripe adapter; Checkout sends the player back to the bot's chat unless told otherwise."""
+    assert settings.stripe_secret_key
+    back = settings.stripe_success_url and settings.stripe_cancel_url
+    chat = "" if back else f"https://t.me/{(await bot.me()).username}"
+    return StripeCheckout(
+        settings.stripe_secret_key,
+        success_url=settings.stripe_success_url or chat,
+        cancel_url=settings.stripe_cancel_url or chat,
+        api_base=settings.stripe_api_base,
     )
 
 
@@ -170,9 +200,13 @@ async def serve(settings: Settings) -> None:
     """Run until SIGINT/SIGTERM; in-flight updates finish before the process exits."""
     runtime = await open_runtime(settings)
     bot = build_bot(settings)
+    if settings.stripe_secret_key:
+        runtime.checkout = await open_checkout(settings, bot)
     dp, broadcaster = build_dispatcher(runtime, bot)
     app = web.Application()
     probes(runtime, app)
+    if runtime.stripe_events is not None:  # in webhook and polling mode: the web app runs in both
+        stripe_webhook.register(app, runtime.stripe_events)
     if settings.webhook_url:
         handler = SimpleRequestHandler(
             dispatcher=dp, bot=bot, handle_in_background=False, secret_token=settings.webhook_secret
@@ -222,6 +256,8 @@ async def serve(settings: Settings) -> None:
             await asyncio.gather(polling, return_exceptions=True)
         await runner.cleanup()  # lets in-flight webhook requests finish (shutdown_timeout)
         await broadcaster.stop()
+        if runtime.checkout is not None:
+            await runtime.checkout.close()
         await runtime.content.stop()
         await bot.session.close()
         await runtime.database.close()
