@@ -32,7 +32,7 @@ from engine.services.stripe_events import StripeEvents
 from engine.store.database import Database
 from engine.store.players import UserInfo
 from engine.store.tables import audit_log, user_gamification, user_subscriptions
-from tests.conftest import CONTENT
+from tests.conftest import CONTENT, open_test_database
 from tests.payments.fake_stripe import SECRET_KEY, WEBHOOK_SECRET, FakeStripe, signed
 from tests.services.support import NOON
 from tests.services.support import register as register_user
@@ -153,35 +153,66 @@ async def audits(database: Database, action: str) -> list[Any]:
 # -- the whole bot -----------------------------------------------------------------------------
 
 
-@pytest.fixture
-async def card_bot(
-    request: pytest.FixtureRequest, postgres_database: Database, tmp_path: Path, fake_stripe: FakeStripe
+@asynccontextmanager
+async def start_card_bot(
+    mode: str,
+    database: Database,
+    tmp_path: Path,
+    request: pytest.FixtureRequest,
+    stripe: dict[str, str],
 ) -> AsyncIterator[RunningBot]:
-    """``diana serve`` in webhook mode on PostgreSQL, with card payments configured."""
+    """``diana serve`` with the example story published and the given STRIPE_* settings."""
     content = tmp_path / "content"
     shutil.copytree(CONTENT, content)
-    await PublishService(postgres_database).publish_path(content, author="test")
+    await PublishService(database).publish_path(content, author="test")
     fake = FakeTelegram()
     await fake.start()
     port = free_port()
     env = bot_env(
         fake,
         port,
-        "webhook",
-        database_url=postgres_database.url,
-        database_schema=postgres_database.schema,
+        mode,
+        database_url=database.url,
+        database_schema=database.schema,
         content_dir=content,
-        extra={
-            "STRIPE_SECRET_KEY": SECRET_KEY,
-            "STRIPE_WEBHOOK_SECRET": WEBHOOK_SECRET,
-            "STRIPE_API_BASE": fake_stripe.base_url,
-        },
+        extra=stripe,
     )
+    for name in ("STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET", "STRIPE_API_BASE"):
+        if name not in stripe:
+            env.pop(name, None)
     try:
-        async with launch(serve_command(), env, fake, port, "webhook", database=postgres_database) as bot:
+        async with launch(serve_command(), env, fake, port, mode, database=database) as bot:
             bot.content_dir = content
             yield bot
     finally:
         await fake.stop()
     tracebacks = [line for line in bot.lines if line.startswith("Traceback")]
     assert not tracebacks or request.node.get_closest_marker("bot_errors"), "\n".join(bot.lines)
+
+
+@pytest.fixture
+async def card_bot(
+    request: pytest.FixtureRequest, postgres_database: Database, tmp_path: Path, fake_stripe: FakeStripe
+) -> AsyncIterator[RunningBot]:
+    """The production shape: webhook mode on PostgreSQL, card payments configured."""
+    stripe = {
+        "STRIPE_SECRET_KEY": SECRET_KEY,
+        "STRIPE_WEBHOOK_SECRET": WEBHOOK_SECRET,
+        "STRIPE_API_BASE": fake_stripe.base_url,
+    }
+    async with start_card_bot("webhook", postgres_database, tmp_path, request, stripe) as bot:
+        yield bot
+
+
+@pytest.fixture
+async def polling_webhook_only_bot(
+    request: pytest.FixtureRequest, tmp_path: Path
+) -> AsyncIterator[RunningBot]:
+    """Polling mode on SQLite (the other corner of the matrix from ``card_bot``) with only
+    STRIPE_WEBHOOK_SECRET: events are received, no checkout can be opened."""
+    stripe = {"STRIPE_WEBHOOK_SECRET": WEBHOOK_SECRET}
+    async with (
+        open_test_database("sqlite", tmp_path) as database,
+        start_card_bot("polling", database, tmp_path, request, stripe) as bot,
+    ):
+        yield bot
