@@ -20,6 +20,7 @@ and written to the audit log (``payment.rejected``) for an admin to refund.
 
 from __future__ import annotations
 
+import json
 import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -134,12 +135,16 @@ class StripeEvents:
     def verify(self, payload: bytes, signature: str | None) -> dict[str, Any]:
         """The event, if ``signature`` is Stripe's for this body and recent (the library's tolerance)."""
         try:
-            event = stripe.Webhook.construct_event(payload, signature, self.webhook_secret)
+            stripe.Webhook.construct_event(payload, signature, self.webhook_secret)
         except stripe.SignatureVerificationError as exc:
             raise InvalidStripeEventError(f"signature: {exc.user_message or exc}") from None
-        except ValueError as exc:  # signed, but not a JSON event
+        except (ValueError, AttributeError, TypeError) as exc:  # signed, but not a JSON event object
             raise InvalidStripeEventError(f"payload: {exc}") from None
-        data: dict[str, Any] = event.to_dict()
+        # The verified bytes themselves, as plain JSON: what is stored is exactly what Stripe sent, and
+        # nothing the SDK's objects may carry (Decimals, nested objects) can upset a JSON column.
+        data = json.loads(payload)
+        if not isinstance(data, dict):
+            raise InvalidStripeEventError("payload: an event is a JSON object")
         if not isinstance(data.get("id"), str) or not isinstance(data.get("type"), str):
             raise InvalidStripeEventError("payload: an event has an id and a type")
         return data

@@ -116,9 +116,10 @@ async def test_a_bad_or_old_signature_is_refused_and_grants_nothing(
     ) as response:
         assert response.status == 400
     # Signed, but not an event.
-    status, answer = await stripe_endpoint.deliver("not json")
-    assert status == 400
-    assert answer["error"].startswith("payload:")
+    for junk in ("not json", "[1, 2]", '{"object": "event"}'):
+        status, answer = await stripe_endpoint.deliver(junk)
+        assert status == 400, junk
+        assert answer["error"].startswith("payload:"), junk
 
     assert await vip_until(stripe_endpoint.database, clara) is None
     # Nothing was stored as seen: the genuine delivery still grants.
