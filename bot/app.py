@@ -66,6 +66,12 @@ class BotRuntime:
     checkout: StripeCheckout | None = None  # STRIPE_SECRET_KEY set: the 💳 button works
     stripe_events: StripeEvents | None = None  # STRIPE_WEBHOOK_SECRET set: /stripe/webhook is served
 
+    async def language(self, user_id: int) -> str | None:
+        """The player's stored language (None before /start)."""
+        async with self.database.connect() as conn:
+            row = await self.play.store.read(conn, user_id)
+        return row.language if row is not None else None
+
 
 def build_bot(settings: Settings) -> Bot:
     session = JsonBodySession()
@@ -100,13 +106,8 @@ def build_dispatcher(runtime: BotRuntime, bot: Bot) -> tuple[Dispatcher, Broadca
     dp.update.outer_middleware(ObserveUpdates(runtime.metrics, runtime.settings.log_format == "json"))
     i18n = make_i18n(runtime.settings.default_locale)
 
-    async def stored_language(user_id: int) -> str | None:
-        async with runtime.database.connect() as conn:
-            row = await runtime.play.store.read(conn, user_id)
-        return row.language if row is not None else None
-
     # The locale first: the flood guard's notice is in the player's language too.
-    LocaleMiddleware(i18n, runtime.languages, stored_language).setup(dp)
+    LocaleMiddleware(i18n, runtime.languages, runtime.language).setup(dp)
     guard = FloodGuard(runtime.metrics)
     dp.message.outer_middleware(guard)
     dp.callback_query.outer_middleware(guard)
@@ -206,7 +207,8 @@ async def serve(settings: Settings) -> None:
     app = web.Application()
     probes(runtime, app)
     if runtime.stripe_events is not None:  # in webhook and polling mode: the web app runs in both
-        stripe_webhook.register(app, runtime.stripe_events)
+        notify = stripe_webhook.thank_player(bot, make_i18n(settings.default_locale), runtime.language)
+        stripe_webhook.register(app, runtime.stripe_events, notify)
     if settings.webhook_url:
         handler = SimpleRequestHandler(
             dispatcher=dp, bot=bot, handle_in_background=False, secret_token=settings.webhook_secret

@@ -61,6 +61,8 @@ class Outcome:
 
     action: str  # granted | duplicate | refunded | rejected | subscription | ignored | replay
     detail: str = ""
+    user_id: int | None = None  # the player a new grant went to (the bot thanks them)
+    grant: GrantResult | None = None
 
 
 def price_problem(
@@ -308,7 +310,9 @@ class StripeEvents:
         self, result: GrantResult, charge_id: str, user_id: int, facts: dict[str, Any]
     ) -> Outcome:
         status = result.status
-        if status in ("granted", "duplicate"):
+        if status == "granted":
+            return Outcome(status, charge_id, user_id, result)
+        if status == "duplicate":
             return Outcome(status, charge_id)
         if status == "unknown_user":
             # No such player (never started, or erased with /deleteme): nothing about them is written,

@@ -66,11 +66,16 @@ async def test_the_card_button_sends_a_checkout_link_and_the_signed_event_grants
     paid = completed(session)
     assert await post_event(card_bot, paid, secret="whsec_forged") == 400
     assert await vip_until(card_bot.database, ana.id) is None
+    mark = len(card_bot.fake.calls)
     assert await post_event(card_bot, paid) == 200
     granted = await vip_until(card_bot.database, ana.id)
     assert granted is not None
-    assert await post_event(card_bot, paid) == 200  # a replay
+    # She comes back to the chat and finds the thanks there, in Spanish.
+    thanks = [c.text for c in card_bot.fake.calls[mark:] if c.method == "sendMessage" and c.chat_id == ana.id]
+    assert thanks == [f"💎 ¡Gracias! Eres VIP hasta el {granted:%Y-%m-%d}."]
+    assert await post_event(card_bot, paid) == 200  # a replay: no second grant, no second thanks
     assert await vip_until(card_bot.database, ana.id) == granted
+    assert len([c for c in card_bot.fake.calls[mark:] if c.method == "sendMessage"]) == 1
     assert any("checkout.session.completed: granted" in line for line in card_bot.lines)
 
 
@@ -88,5 +93,10 @@ async def test_in_polling_mode_the_web_app_receives_stripe_events_and_without_a_
     session = await session_for(fake_stripe, example_bundle, "vip_30", cora.id)
     paid = completed(session)
     assert await post_event(bot, paid, secret="whsec_forged") == 400
+    mark = len(bot.fake.calls)
     assert await post_event(bot, paid) == 200
-    assert await vip_until(bot.database, cora.id) is not None
+    granted = await vip_until(bot.database, cora.id)
+    assert granted is not None
+    assert [c.text for c in bot.fake.calls[mark:] if c.method == "sendMessage"] == [
+        f"💎 Thank you! You are VIP until {granted:%Y-%m-%d}."
+    ]
