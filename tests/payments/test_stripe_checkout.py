@@ -13,6 +13,7 @@ from engine.services.stripe_checkout import (
     StripeCheckout,
     checkout_params,
 )
+from engine.settings import SettingsError, load_settings
 from tests.payments.fake_stripe import SECRET_KEY, FakeStripe, decode_form
 
 BACK = "https://t.me/diana_test_bot"
@@ -160,3 +161,10 @@ def test_locales_checkout_does_not_know_fall_back_to_auto() -> None:
     assert params["locale"] == "auto"
     assert params["line_items"][0]["price_data"]["currency"] == "eur"
     assert params["line_items"][0]["price_data"]["product_data"]["description"] == "d"
+
+
+@pytest.mark.parametrize("name", ["stripe_api_base", "stripe_success_url", "stripe_cancel_url"])
+def test_a_malformed_stripe_address_stops_the_start_with_one_line_naming_it(name: str) -> None:
+    with pytest.raises(SettingsError, match=f"^{name.upper()}: .*http"):
+        load_settings(**{name: "localhost:12111"})
+    assert getattr(load_settings(**{name: "http://127.0.0.1:12111"}), name) == "http://127.0.0.1:12111"
