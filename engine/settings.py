@@ -34,6 +34,7 @@ class Settings(BaseSettings):
     stripe_api_base: str | None = None  # tests point the SDK at a local stand-in for api.stripe.com
     stripe_success_url: str | None = None  # where Checkout sends the player after paying (default: the bot)
     stripe_cancel_url: str | None = None  # ... and after cancelling (default: the bot)
+    payments_secret: str | None = None  # signs Telegram Stars invoice payloads (default: from the bot token)
     telegram_api_base: str | None = None
     host: str = "0.0.0.0"
     port: int = Field(default=8080, ge=1, le=65535)

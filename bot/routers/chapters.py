@@ -10,6 +10,7 @@ from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMar
 from aiogram.utils.i18n import gettext as _
 
 from bot.callbacks import ChapterPick
+from bot.routers.shop import send_vip_offer
 from bot.views import MediaCache, send_view
 from engine.play.interpreter import Context
 from engine.play.menu import CURRENT, DONE, LOCKED, UNSEEN, VIP, chapter_menu
@@ -75,3 +76,6 @@ async def enter(
             await send_view(bot, query.message.chat.id, decision.view, decision.nonce, media)
         return
     await query.answer(decision.message or _("This choice is no longer available."), show_alert=True)
+    if decision.view is not None and decision.view.offer == "vip" and isinstance(query.message, Message):
+        bundle = play.content.current()
+        await send_vip_offer(bot, query.message.chat.id, bundle, decision.view.locale, decision.nonce or "")

@@ -156,6 +156,7 @@ class Order:
     currency: str
     release: str
     created_at: datetime
+    return_to: str = ""  # the view (scene nonce) the player bought from: shown again once paid
 
 
 class PaymentService:
@@ -400,7 +401,9 @@ class PaymentService:
             )
 
     # -- invoices (Telegram Stars) -----------------------------------------------------------
-    async def create_order(self, *, user_id: int, product_id: str, provider: str = TELEGRAM) -> Order | None:
+    async def create_order(
+        self, *, user_id: int, product_id: str, return_to: str = "", provider: str = TELEGRAM
+    ) -> Order | None:
         """Store the price quoted for ``product_id`` now (in Stars); None if it has no Stars price."""
         bundle = self.content.current()
         product = bundle.products.get(product_id)
@@ -415,6 +418,7 @@ class PaymentService:
             currency=STARS,
             release=bundle.content_hash,
             created_at=self.clock.now(),
+            return_to=return_to[:16],
         )
         async with self.db.transaction() as conn:
             await conn.execute(
@@ -426,10 +430,19 @@ class PaymentService:
                     amount=order.amount,
                     currency=order.currency,
                     release=order.release,
+                    return_to=order.return_to,
                     created_at=order.created_at,
                 )
             )
         return order
+
+    async def payer_problem(self, user_id: int) -> str | None:
+        """``unknown_user`` (never sent /start, or erased) or ``banned``; None when they may buy."""
+        async with self.db.connect() as conn:
+            banned = await conn.scalar(sa.select(users.c.banned).where(users.c.id == user_id))
+        if banned is None:
+            return "unknown_user"
+        return "banned" if banned else None
 
     async def order(self, order_id: str) -> Order | None:
         async with self.db.connect() as conn:
@@ -445,6 +458,7 @@ class PaymentService:
             currency=row.currency,
             release=row.release,
             created_at=aware(row.created_at) or row.created_at,
+            return_to=row.return_to,
         )
 
     async def checkout_problem(
@@ -466,13 +480,12 @@ class PaymentService:
             return "product_gone"
         if product.stars != order.amount:
             return "price_changed"
-        async with self.db.connect() as conn:
-            banned = await conn.scalar(sa.select(users.c.banned).where(users.c.id == user_id))
-        if banned is None:
-            return "unknown_user"
-        if banned:
-            return "banned"
-        return None
+        return await self.payer_problem(user_id)
+
+    async def audit(self, actor: str, action: str, subject: str | None, details: Mapping[str, Any]) -> None:
+        """An audit row of its own (a payment refused or given back: nothing else changes with it)."""
+        async with self.db.transaction() as conn:
+            await write_audit(conn, actor, action, subject, dict(details), self.clock.now())
 
     # -- records -----------------------------------------------------------------------------
     async def payments(

@@ -255,6 +255,7 @@ payment_orders = sa.Table(
     sa.Column("amount", sa.Integer, nullable=False),  # the price quoted on the invoice
     sa.Column("currency", sa.String(8), nullable=False),
     sa.Column("release", sa.String(64), nullable=False),  # content hash the price was quoted from
+    sa.Column("return_to", sa.String(16), nullable=False, server_default=""),  # the view to show after paying
     sa.Column("created_at", TS, nullable=False),
 )
 

@@ -59,6 +59,7 @@ def upgrade() -> None:
         sa.Column("amount", sa.Integer(), nullable=False),
         sa.Column("currency", sa.String(length=8), nullable=False),
         sa.Column("release", sa.String(length=64), nullable=False),
+        sa.Column("return_to", sa.String(length=16), server_default="", nullable=False),
         sa.Column("created_at", TS, nullable=False),
         sa.ForeignKeyConstraint(
             ["user_id"], ["users.id"], name=op.f("fk_payment_orders_user_id_users"), ondelete="CASCADE"
