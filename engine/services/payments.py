@@ -492,11 +492,7 @@ class PaymentService:
         self, *, user_id: int | None = None, limit: int = DEFAULT_LIMIT
     ) -> list[PaymentRecord]:
         """The newest payments first, of one player or of everyone."""
-        query = sa.select(payments).order_by(p.created_at.desc(), p.id.desc()).limit(limit)
-        if user_id is not None:
-            query = query.where(p.user_id == user_id)
-        async with self.db.connect() as conn:
-            return [_record(row) for row in (await conn.execute(query)).all()]
+        return await list_payments(self.db, user_id=user_id, limit=limit)
 
     async def payment(self, provider: str, charge_id: str) -> PaymentRecord | None:
         async with self.db.connect() as conn:
@@ -510,6 +506,26 @@ class PaymentService:
             query = query.with_for_update()
         row = (await conn.execute(query)).first()
         return None if row is None else _record(row)
+
+
+async def list_payments(
+    db: Database, *, user_id: int | None = None, limit: int = DEFAULT_LIMIT
+) -> list[PaymentRecord]:
+    """The newest payments first (reading needs no release: `diana payments list`)."""
+    query = sa.select(payments).order_by(p.created_at.desc(), p.id.desc()).limit(limit)
+    if user_id is not None:
+        query = query.where(p.user_id == user_id)
+    async with db.connect() as conn:
+        return [_record(row) for row in (await conn.execute(query)).all()]
+
+
+async def find_payments(db: Database, charge_id: str, provider: str | None = None) -> list[PaymentRecord]:
+    """The payments with this charge id (one per provider at most): `diana payments show`."""
+    query = sa.select(payments).where(p.charge_id == charge_id).order_by(p.provider)
+    if provider is not None:
+        query = query.where(p.provider == provider)
+    async with db.connect() as conn:
+        return [_record(row) for row in (await conn.execute(query)).all()]
 
 
 def _vip_interval(
@@ -564,4 +580,6 @@ __all__ = [
     "PaymentRecord",
     "PaymentService",
     "RefundResult",
+    "find_payments",
+    "list_payments",
 ]
