@@ -4,6 +4,7 @@ Checkout link, and Stripe's signed event on the bot's own ``/stripe/webhook`` gr
 from __future__ import annotations
 
 import aiohttp
+import pytest
 
 from bot.callbacks import Buy
 from engine.content.bundle import Bundle
@@ -11,6 +12,8 @@ from tests.payments.conftest import vip_until
 from tests.payments.fake_stripe import FakeStripe, completed, signed
 from tests.payments.test_stripe_webhook import session_for
 from tests.telegram.conftest import Player, RunningBot
+
+pytestmark = pytest.mark.slow  # each test starts a bot process (several seconds on a busy machine)
 
 CARD_ES = "💳 Pagar 4,99\xa0€"
 
