@@ -3,15 +3,18 @@ Checkout link, and Stripe's signed event on the bot's own ``/stripe/webhook`` gr
 
 from __future__ import annotations
 
+import json
+
 import aiohttp
 import pytest
 
 from bot.callbacks import Buy
 from engine.content.bundle import Bundle
-from tests.payments.conftest import vip_until
+from engine.services.publish import PublishService
+from tests.payments.conftest import audits, vip_until
 from tests.payments.fake_stripe import FakeStripe, completed, signed
 from tests.payments.test_stripe_webhook import session_for
-from tests.telegram.conftest import Player, RunningBot
+from tests.telegram.conftest import Player, RunningBot, eventually
 
 pytestmark = pytest.mark.slow  # each test starts a bot process (several seconds on a busy machine)
 
@@ -79,6 +82,31 @@ async def test_the_card_button_sends_a_checkout_link_and_the_signed_event_grants
     assert await post_event(card_bot, paid) == 200  # a replay: no second grant, no second thanks
     assert await vip_until(card_bot.database, ana.id) == granted
     assert len([c for c in card_bot.fake.calls[mark:] if c.method == "sendMessage"]) == 1
+
+    # Bea opens a checkout, then a new release withdraws the product before she pays: not granted,
+    # stored, and in the audit log for an admin to refund.
+    calls = await bea.press(Buy(method="card", product="vip_30").pack())
+    withdrawn = list(fake_stripe.sessions.values())[-1]
+    assert card_bot.content_dir is not None
+    shop = card_bot.content_dir / "shop.yaml"
+    text = shop.read_text(encoding="utf-8")
+    start, end = text.index("  vip_30:"), text.index("  vip_mensual:")
+    shop.write_text(text[:start] + text[end:], encoding="utf-8")
+    outcome = await PublishService(card_bot.database).publish_path(card_bot.content_dir, author="test")
+    assert outcome.release is not None
+
+    async def switched() -> bool:
+        status, body = await card_bot.get("/ready")
+        return status == 200 and json.loads(body)["release"] == outcome.release.id  # type: ignore[union-attr]
+
+    await eventually(switched, "the bot serves the new release")
+    assert await post_event(card_bot, completed(withdrawn)) == 200
+    assert await vip_until(card_bot.database, bea.id) is None
+    [rejected] = await audits(card_bot.database, "payment.rejected")
+    assert (rejected.subject, rejected.details["reason"]) == (
+        f"user:{bea.id}",
+        "product_not_in_active_release",
+    )
     assert any("checkout.session.completed: granted" in line for line in card_bot.lines)
 
 
