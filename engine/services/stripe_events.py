@@ -30,8 +30,7 @@ import sqlalchemy as sa
 import stripe
 
 from engine.content.bundle import Bundle, ProductSpec
-from engine.services.admin import user_subject, write_audit
-from engine.services.clock import Clock, SystemClock
+from engine.services.admin import user_subject
 from engine.services.payments import GrantResult, PaymentService
 from engine.store.database import Database
 from engine.store.tables import user_subscriptions
@@ -125,14 +124,11 @@ class StripeEvents:
         content: ContentSource,
         database: Database,
         webhook_secret: str,
-        *,
-        clock: Clock | None = None,
     ) -> None:
         self.payments = payments
         self.content = content
         self.database = database
         self.webhook_secret = webhook_secret
-        self.clock = clock or SystemClock()
 
     def verify(self, payload: bytes, signature: str | None) -> dict[str, Any]:
         """The event, if ``signature`` is Stripe's for this body and recent (the library's tolerance)."""
@@ -328,5 +324,4 @@ class StripeEvents:
 
     async def _audit(self, user_id: int | None, action: str, details: dict[str, Any]) -> None:
         subject = user_subject(user_id) if user_id is not None else None
-        async with self.database.transaction() as conn:
-            await write_audit(conn, ACTOR, action, subject, details, self.clock.now())
+        await self.payments.audit(ACTOR, action, subject, details)

@@ -88,7 +88,7 @@ async def serve_endpoint(database: Database, bundle: Bundle) -> AsyncIterator[St
     clock = FixedClock(NOON)
     content = StaticContent(bundle)
     payments = PaymentService(database, content, clock=clock)
-    events = StripeEvents(payments, content, database, WEBHOOK_SECRET, clock=clock)
+    events = StripeEvents(payments, content, database, WEBHOOK_SECRET)
     app = web.Application()
     register(app, events)
     runner = web.AppRunner(app, access_log=None)
