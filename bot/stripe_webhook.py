@@ -1,11 +1,11 @@
 """``POST /stripe/webhook`` on the bot's web app: Stripe's events in, grants and refunds out.
 
 The answer tells Stripe whether to send the event again: 400 for a request that is not a genuine,
-recent Stripe event (nothing is stored or granted, and retrying cannot fix it); 200 once the event's
-effects committed (or it was a replay, or it is a kind Diana does not handle; a new grant is also
-announced to the player in the chat, best effort); 503 when the database
-failed and 500 on any other error, so Stripe retries and the retry applies the event exactly once (see
-engine/services/stripe_events.py for why a retry can neither lose nor repeat a grant).
+recent Stripe event (nothing is stored or granted, and retrying cannot fix it; 413 for a body far
+larger than any event); 200 once the event's effects committed (or it was a replay, or it is a kind
+Diana does not handle); 503 when the database failed and 500 on any other error, so Stripe retries and
+the retry applies the event exactly once (see engine/services/stripe_events.py for why a retry can
+neither lose nor repeat a grant). A new grant is also announced to the player in the chat, best effort.
 
 The route is on the same aiohttp app as the Telegram webhook, ``/health`` and ``/metrics``, which runs
 on HOST:PORT in webhook and in polling mode alike; it is registered only when STRIPE_WEBHOOK_SECRET is

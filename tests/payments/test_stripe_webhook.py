@@ -121,6 +121,12 @@ async def test_a_bad_or_old_signature_is_refused_and_grants_nothing(
         assert status == 400, junk
         assert answer["error"].startswith("payload:"), junk
 
+    # Far larger than any event: refused before it is read.
+    async with stripe_endpoint.http.post(
+        stripe_endpoint.url, data=b"{" + b" " * 600_000 + b"}", headers={"Stripe-Signature": header}
+    ) as response:
+        assert (response.status, await response.json()) == (413, {"error": "payload too large"})
+
     assert await vip_until(stripe_endpoint.database, clara) is None
     # Nothing was stored as seen: the genuine delivery still grants.
     assert (await stripe_endpoint.deliver(paid))[1]["action"] == "granted"
