@@ -27,7 +27,7 @@ import logging
 from contextlib import suppress
 
 from aiogram import Bot, F, Router
-from aiogram.exceptions import TelegramBadRequest
+from aiogram.exceptions import TelegramAPIError, TelegramBadRequest
 from aiogram.filters import Command, CommandObject
 from aiogram.types import (
     CallbackQuery,
@@ -254,12 +254,17 @@ async def successful_payment(
     if not result.granted:
         await _give_back(bot, payments, user_id, charge_id, result.status, raw)
         return
-    await message.answer(_thanks(result))
-    order = await payments.order(order_id)
-    if order is not None and order.return_to:
-        decision = await play.current(user_id)
-        if decision.view is not None:
-            await send_view(bot, message.chat.id, decision.view, decision.nonce, media)
+    try:
+        await message.answer(_thanks(result))
+        order = await payments.order(order_id)
+        if order is not None and order.return_to:
+            decision = await play.current(user_id)
+            if decision.view is not None:
+                await send_view(bot, message.chat.id, decision.view, decision.nonce, media)
+    except TelegramAPIError as exc:
+        # The grant has committed: a failed thank-you must not make Telegram deliver the payment again
+        # (that would change nothing and say nothing either).
+        log.warning("payment %s granted, but the thanks could not be sent: %s", charge_id, exc)
 
 
 def _thanks(result: GrantResult) -> str:
