@@ -45,7 +45,7 @@ async def chapters(message: Message, play: PlayService) -> None:
         lines.append(f"{number}. {title} — {status_words.get(entry.status, '')}")
         if entry.reason:
             lines.append(f"    <i>{html.escape(entry.reason)}</i>")
-        if entry.enterable:
+        if entry.enterable or entry.status == VIP:  # a VIP chapter's button leads to the VIP offer
             rows.append(
                 [
                     InlineKeyboardButton(

@@ -256,6 +256,16 @@ async def test_a_vip_choice_leads_to_the_offer_and_back_to_the_scene(
     async with stars_bot(database, tmp_path, "polling") as bot:
         ana = Player(bot, 5201, "en", "Ana")
         scene = await ana.start()
+        # A VIP chapter in /chapters: its button answers why and sends the VIP offer.
+        chapters = one(await ana.say("/chapters"), "sendMessage")
+        garden = [b for b in chapters.buttons() if str(b["text"]).startswith("💎")]
+        assert len(garden) == 1, chapters.buttons()
+        calls = await ana.press(str(garden[0]["callback_data"]), on=chapters)
+        alert = one(calls, "answerCallbackQuery")
+        assert alert.params.get("show_alert") is True and alert.text
+        offered = one(calls, "sendMessage")
+        assert offered.text.startswith("💎 This is for VIP players.")
+        assert ("stars", "vip_30") in buy_buttons(offered)
         vip = [b for b in scene.buttons() if "private booth" in str(b["text"])]
         assert len(vip) == 1 and str(vip[0]["text"]).startswith("💎")
         calls = await ana.press(str(vip[0]["callback_data"]))
