@@ -346,7 +346,7 @@ async def refund(message: Message, command: CommandObject, bot: Bot, payments: P
             charge=html.escape(charge_id),
             amount=payment.amount,
             user=payment.user_id,
-            days=round(result.vip_revoked.total_seconds() / 86400, 1),
+            days=f"{result.vip_revoked.total_seconds() / 86400:g}",
             points=result.points_debited,
             shortfall=result.shortfall,
         )

@@ -231,22 +231,43 @@ async def test_buying_points_with_stars_and_the_refund(database: Database, tmp_p
         # A player may not refund; an admin may, once.
         assert [c.text for c in await ana.say("/refund stxCHARGE-1")] == [UNKNOWN]
         admin = Player(bot, ADMIN, "es", "Admin")
+        assert [c.text for c in await admin.say("/refund")] == ["Uso: /refund CHARGE_ID"]
+        # Telegram refuses: the admin is told why, and nothing is recorded or revoked.
+        bot.fake.fail_next["refundStarPayment"] = 1
+        assert [c.text for c in await admin.say("/refund stxCHARGE-1")] == [
+            "Telegram ha rechazado el reembolso: Bad Request: simulated failure"
+        ]
+        assert await payment_rows(database, ana.id) == [("stxCHARGE-1", "completed", 100)]
         refunded = await admin.say("/refund stxCHARGE-1")
         refund_calls = [c for c in bot.fake.calls if c.method == "refundStarPayment"]
         assert [
             (c.params["user_id"], c.params["telegram_payment_charge_id"], c.ok) for c in refund_calls
-        ] == [(ana.id, "stxCHARGE-1", True)]
-        assert "reembolsado" in one(refunded, "sendMessage").text
+        ] == [(ana.id, "stxCHARGE-1", False), (ana.id, "stxCHARGE-1", True)]
+        assert one(refunded, "sendMessage").text == (
+            f"Pago stxCHARGE-1 reembolsado: 50 ⭐ devueltas al usuario {ana.id}; se han retirado 0 días VIP "
+            "y 100 puntos (0 puntos no se han podido recuperar)."
+        )
         assert await payment_rows(database, ana.id) == [("stxCHARGE-1", "refunded", 100)]
         assert (await balance_and_vip(database, ana.id))[0] == start
         assert [c.text for c in await admin.say("/refund stxCHARGE-1")] == [
             "El pago stxCHARGE-1 ya estaba reembolsado."
         ]
-        assert len([c for c in bot.fake.calls if c.method == "refundStarPayment"]) == 1
+        assert len([c for c in bot.fake.calls if c.method == "refundStarPayment"]) == 2
         assert [c.text for c in await admin.say("/refund nope")] == ["No hay ningún pago con Stars nope."]
+        # Telegram already gave the Stars back (a first /refund whose database write failed): recorded now.
+        second = await invoice_for(ana, buttons[("stars", "besitos_100")], shop)
+        assert (await checkout(bot, ana, second)).params.get("ok") is True
+        await deliver(bot, ana, bot.fake.pay(second, ana.id, "stxCHARGE-2"))
+        bot.fake.refunded.add("stxCHARGE-2")
+        assert "reembolsado" in one(await admin.say("/refund stxCHARGE-2"), "sendMessage").text
+        assert (await payment_rows(database, ana.id))[-1] == ("stxCHARGE-2", "refunded", 100)
+        assert [c.ok for c in bot.fake.of("refundStarPayment")][-1] is False  # CHARGE_ALREADY_REFUNDED
         grants, refunds = await audits(database, "payment.grant"), await audits(database, "payment.refund")
-        assert [d["charge_id"] for d in grants] == ["stxCHARGE-1"]
-        assert [(d["charge_id"], d["points_debited"]) for d in refunds] == [("stxCHARGE-1", 100)]
+        assert [d["charge_id"] for d in grants] == ["stxCHARGE-1", "stxCHARGE-2"]
+        assert [(d["charge_id"], d["points_debited"]) for d in refunds] == [
+            ("stxCHARGE-1", 100),
+            ("stxCHARGE-2", 100),
+        ]
 
 
 async def test_a_vip_choice_leads_to_the_offer_and_back_to_the_scene(
