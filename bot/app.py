@@ -4,7 +4,7 @@ Webhook mode (``WEBHOOK_URL`` set): an aiohttp app serves the webhook at that UR
 ``secret_token`` checked on every request, and handles each update INLINE (``handle_in_background=False``):
 Telegram gets its 200 only after the decision committed, so a crash makes Telegram retry and the
 ``update_id`` dedupe makes the retry safe. Polling mode otherwise. Both serve ``/health``, ``/ready``
-and ``/metrics`` on HOST:PORT.
+and ``/metrics`` on HOST:PORT, and ``/stripe/webhook`` when STRIPE_WEBHOOK_SECRET is set (docs/stripe.md).
 """
 
 from __future__ import annotations
@@ -23,17 +23,19 @@ from aiogram.webhook.aiohttp_server import SimpleRequestHandler
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from bot import stripe_webhook
 from bot.broadcast import Broadcaster
 from bot.i18n import make_i18n
 from bot.metrics import Metrics
 from bot.middlewares import FloodGuard, LanguageCache, LocaleMiddleware, ObserveUpdates
 from bot.reminders import ReminderLoop
-from bot.routers import account, admin, chapters, errors, fallback, preferences, profile, shop, story
+from bot.routers import account, admin, card, chapters, errors, fallback, preferences, profile, shop, story
 from bot.tuning import JsonBodySession, freeze_startup_objects, pin_api_response_types
 from bot.views import MediaCache
 from engine.services.accounts import AccountService
 from engine.services.admin import AdminService
 from engine.services.flags import FlagService
+from engine.services.payments import PaymentService
 from engine.services.play import PlayService
 from engine.services.preferences import PreferencesService
 from engine.services.profile import ProfileService
@@ -41,6 +43,8 @@ from engine.services.publish import PublishService
 from engine.services.release_channel import RedisReleaseChannel
 from engine.services.releases import ActiveContent, NoActiveReleaseError
 from engine.services.reminders import ReminderService
+from engine.services.stripe_checkout import StripeCheckout
+from engine.services.stripe_events import StripeEvents
 from engine.settings import Settings
 from engine.store.database import Database, create_database
 
@@ -65,6 +69,15 @@ class BotRuntime:
     preferences: PreferencesService
     flags: FlagService
     reminders: ReminderService
+    payments: PaymentService
+    checkout: StripeCheckout | None = None  # STRIPE_SECRET_KEY set: the 💳 button works
+    stripe_events: StripeEvents | None = None  # STRIPE_WEBHOOK_SECRET set: /stripe/webhook is served
+
+    async def language(self, user_id: int) -> str | None:
+        """The player's stored language (None before /start)."""
+        async with self.database.connect() as conn:
+            row = await self.play.store.read(conn, user_id)
+        return row.language if row is not None else None
 
 
 def build_bot(settings: Settings) -> Bot:
@@ -97,17 +110,14 @@ def build_dispatcher(runtime: BotRuntime, bot: Bot) -> tuple[Dispatcher, Broadca
         preferences=runtime.preferences,
         flag_service=runtime.flags,
         content=runtime.content,
+        payments=runtime.payments,
+        checkout=runtime.checkout,
     )
     dp.update.outer_middleware(ObserveUpdates(runtime.metrics, runtime.settings.log_format == "json"))
     i18n = make_i18n(runtime.settings.default_locale)
 
-    async def stored_language(user_id: int) -> str | None:
-        async with runtime.database.connect() as conn:
-            row = await runtime.play.store.read(conn, user_id)
-        return row.language if row is not None else None
-
     # The locale first: the flood guard's notice is in the player's language too.
-    LocaleMiddleware(i18n, runtime.languages, stored_language).setup(dp)
+    LocaleMiddleware(i18n, runtime.languages, runtime.language).setup(dp)
     guard = FloodGuard(runtime.metrics, on_burst=runtime.flags.record_flood)
     dp.message.outer_middleware(guard)
     dp.callback_query.outer_middleware(guard)
@@ -118,6 +128,7 @@ def build_dispatcher(runtime: BotRuntime, bot: Bot) -> tuple[Dispatcher, Broadca
         profile.router,
         account.router,
         shop.router,
+        card.router,
         admin.router,
         preferences.router,
         preferences.admin_router,
@@ -143,10 +154,17 @@ async def open_runtime(settings: Settings) -> BotRuntime:
         await content.stop()
         await database.close()
         raise NoActiveReleaseError("no release is active yet: run 'diana publish' first")
+    payments = PaymentService(database, content)
     return BotRuntime(
         settings=settings,
         database=database,
         content=content,
+        payments=payments,
+        stripe_events=(
+            StripeEvents(payments, content, database, settings.stripe_webhook_secret)
+            if settings.stripe_webhook_secret
+            else None
+        ),
         play=PlayService(database, content),
         accounts=AccountService(database),
         admin=AdminService(database),
@@ -158,6 +176,19 @@ async def open_runtime(settings: Settings) -> BotRuntime:
         preferences=PreferencesService(database),
         flags=FlagService(database),
         reminders=ReminderService(database, content),
+    )
+
+
+async def open_checkout(settings: Settings, bot: Bot) -> StripeCheckout:
+    """The Stripe adapter; Checkout sends the player back to the bot's chat unless told otherwise."""
+    assert settings.stripe_secret_key
+    back = settings.stripe_success_url and settings.stripe_cancel_url
+    chat = "" if back else f"https://t.me/{(await bot.me()).username}"
+    return StripeCheckout(
+        settings.stripe_secret_key,
+        success_url=settings.stripe_success_url or chat,
+        cancel_url=settings.stripe_cancel_url or chat,
+        api_base=settings.stripe_api_base,
     )
 
 
@@ -185,9 +216,14 @@ async def serve(settings: Settings) -> None:
     """Run until SIGINT/SIGTERM; in-flight updates finish before the process exits."""
     runtime = await open_runtime(settings)
     bot = build_bot(settings)
+    if settings.stripe_secret_key:
+        runtime.checkout = await open_checkout(settings, bot)
     dp, broadcaster = build_dispatcher(runtime, bot)
     app = web.Application()
     probes(runtime, app)
+    if runtime.stripe_events is not None:  # in webhook and polling mode: the web app runs in both
+        notify = stripe_webhook.thank_player(bot, make_i18n(settings.default_locale), runtime.language)
+        stripe_webhook.register(app, runtime.stripe_events, notify)
     if settings.webhook_url:
         handler = SimpleRequestHandler(
             dispatcher=dp, bot=bot, handle_in_background=False, secret_token=settings.webhook_secret
@@ -242,6 +278,8 @@ async def serve(settings: Settings) -> None:
         await runner.cleanup()  # lets in-flight webhook requests finish (shutdown_timeout)
         await broadcaster.stop()
         await reminders.stop()
+        if runtime.checkout is not None:
+            await runtime.checkout.close()
         await runtime.content.stop()
         await bot.session.close()
         await runtime.database.close()

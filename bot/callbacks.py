@@ -29,6 +29,15 @@ class EraseConfirm(CallbackData, prefix="erase"):
     ok: bool
 
 
+class Buy(CallbackData, prefix="buy"):
+    """A /shop (or VIP offer) button: pay for ``product`` by ``method``; ``return_to`` names the view the
+    player came from (a scene nonce), re-rendered after the purchase."""
+
+    method: str  # "stars" (bot/routers/shop.py) | "card" (bot/routers/card.py)
+    product: str
+    return_to: str = ""
+
+
 ACTIONS = {"choose": "c", "continue": "n", "next_chapter": "x", "restart": "r"}
 PRESSES = {letter: action for action, letter in ACTIONS.items()}
 

@@ -69,8 +69,8 @@ class FloodGuard(BaseMiddleware):
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         user: User | None = data.get("event_from_user")
-        if user is None:
-            return await handler(event, data)
+        if user is None or (isinstance(event, Message) and event.successful_payment is not None):
+            return await handler(event, data)  # a payment is never dropped: the Stars are already taken
         now = self.clock()
         stamps = self.recent.setdefault(user.id, deque())
         while stamps and now - stamps[0] > self.window:

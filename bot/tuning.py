@@ -62,7 +62,9 @@ class JsonBodySession(AiohttpSession):
         body: dict[str, Any] = {}
         for key, value in method.model_dump(warnings=False).items():
             prepared = self.prepare_value(value, bot=bot, files=files, _dumps_json=False)
-            if prepared:  # like aiogram's forms: unset, empty and false values are left out
+            # Like aiogram's forms: unset values and empty strings are left out. ``False`` and ``0`` are
+            # sent (answerPreCheckoutQuery's required ``ok: false`` is a refusal, not nothing).
+            if prepared is not None and prepared != "":
                 body[key] = prepared
         if files:
             return super().build_form_data(bot, method)

@@ -31,7 +31,10 @@ class Settings(BaseSettings):
     admin_ids: Annotated[frozenset[int], NoDecode] = frozenset()
     stripe_secret_key: str | None = None
     stripe_webhook_secret: str | None = None
-    stripe_api_base: str | None = None
+    stripe_api_base: str | None = None  # tests point the SDK at a local stand-in for api.stripe.com
+    stripe_success_url: str | None = None  # where Checkout sends the player after paying (default: the bot)
+    stripe_cancel_url: str | None = None  # ... and after cancelling (default: the bot)
+    payments_secret: str | None = None  # signs Telegram Stars invoice payloads (default: from the bot token)
     telegram_api_base: str | None = None
     host: str = "0.0.0.0"
     port: int = Field(default=8080, ge=1, le=65535)
@@ -67,7 +70,7 @@ class Settings(BaseSettings):
                 raise ValueError("a comma-separated list of Telegram user ids, e.g. 123,456") from None
         return value
 
-    @field_validator("webhook_url")
+    @field_validator("webhook_url", "stripe_api_base", "stripe_success_url", "stripe_cancel_url")
     @classmethod
     def _https(cls, value: str | None) -> str | None:
         if value and not value.startswith(("https://", "http://")):

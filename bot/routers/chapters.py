@@ -10,6 +10,7 @@ from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMar
 from aiogram.utils.i18n import gettext as _
 
 from bot.callbacks import ChapterPick
+from bot.routers.shop import send_vip_offer
 from bot.views import MediaCache, send_view
 from engine.play.interpreter import Context
 from engine.play.menu import CURRENT, DONE, LOCKED, UNSEEN, VIP, chapter_menu
@@ -44,7 +45,7 @@ async def chapters(message: Message, play: PlayService) -> None:
         lines.append(f"{number}. {title} — {status_words.get(entry.status, '')}")
         if entry.reason:
             lines.append(f"    <i>{html.escape(entry.reason)}</i>")
-        if entry.enterable:
+        if entry.enterable or entry.status == VIP:  # a VIP chapter's button leads to the VIP offer
             rows.append(
                 [
                     InlineKeyboardButton(
@@ -75,3 +76,6 @@ async def enter(
             await send_view(bot, query.message.chat.id, decision.view, decision.nonce, media)
         return
     await query.answer(decision.message or _("This choice is no longer available."), show_alert=True)
+    if decision.view is not None and decision.view.offer == "vip" and isinstance(query.message, Message):
+        bundle = play.content.current()
+        await send_vip_offer(bot, query.message.chat.id, bundle, decision.view.locale, decision.nonce or "")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 
 from aiogram import Bot, Router
+from aiogram.dispatcher.event.bases import SkipHandler
 from aiogram.types import ErrorEvent
 from aiogram.utils.i18n import gettext as _
 
@@ -23,6 +24,10 @@ async def apologise(event: ErrorEvent, bot: Bot, metrics: Metrics) -> bool:
     metrics.errors.inc()
     update = event.update
     log.error("update %s failed: %r", update.update_id, event.exception, exc_info=event.exception)
+    if update.message is not None and update.message.successful_payment is not None:
+        # Stars were taken and the grant failed: the update must not be answered as handled, so that
+        # Telegram delivers it again and the (idempotent) grant is retried (bot/routers/shop.py).
+        raise SkipHandler
     apology = _("Something went wrong on our side. Please try again in a moment.")
     try:
         if update.callback_query is not None:

@@ -13,6 +13,7 @@ from aiogram.utils.i18n import gettext as _
 
 from bot.callbacks import PRESSES, Play
 from bot.metrics import Metrics
+from bot.routers.shop import send_vip_offer
 from bot.views import MediaCache, replace_view, send_view
 from engine.services.play import Decision, PlayService
 from engine.store.players import UserInfo
@@ -125,7 +126,9 @@ async def press(
     if decision.outcome == "locked":
         await query.answer(decision.message or "", show_alert=True)
         if decision.view is not None and decision.view.offer == "vip" and message is not None:
-            await message.answer(_("💎 This is for VIP players. See /shop for the VIP pass."))
+            # Straight to the VIP offer; once paid, this scene is shown again (now open).
+            bundle = play.content.current()
+            await send_vip_offer(bot, message.chat.id, bundle, decision.view.locale, decision.nonce or nonce)
         return None
     # stale, invalid or a replayed update: say so and show the scene the player is really at
     await query.answer(_("This choice is no longer available."))

@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from engine.services.clock import Clock, SystemClock
 from engine.store.database import Database
-from engine.store.tables import audit_log, broadcasts, story_decisions, users
+from engine.store.tables import audit_log, broadcasts, payments, story_decisions, users
 
 DAY = timedelta(days=1)
 WEEK = timedelta(days=7)
@@ -196,13 +196,23 @@ class AdminService:
         )
 
     async def _revenue(self, conn: AsyncConnection, since: datetime, until: datetime) -> dict[str, int]:
-        """Revenue per currency between ``since`` and ``until``.
+        """Revenue per currency between ``since`` and ``until``: completed payments, refunded ones left out.
 
-        There is no payments table yet, so there is nothing to sum: an empty dict, never an invented
-        number. The payments issue fills this in (sum of completed, non-refunded payments per currency).
+        Amounts are in each currency's minor units (XTR: stars, EUR: cents); currencies are never added
+        together (there is no exchange rate here, and Stars are not money until Telegram pays out).
         """
-        del conn, since, until
-        return {}
+        total = sa.func.sum(payments.c.amount)
+        query = (
+            sa.select(payments.c.currency, total)
+            .where(
+                payments.c.status == "completed",
+                payments.c.created_at >= since,
+                payments.c.created_at <= until,
+            )
+            .group_by(payments.c.currency)
+            .order_by(payments.c.currency)
+        )
+        return {str(currency): int(amount) for currency, amount in (await conn.execute(query)).all()}
 
     # -- bans --------------------------------------------------------------------------------
     async def ban(self, user_id: int, *, actor: str) -> bool:

@@ -212,6 +212,64 @@ audit_log = sa.Table(
 )
 
 
+# -- payments (Telegram Stars, Stripe) ------------------------------------------------------------
+
+payments = sa.Table(
+    "payments",
+    metadata,
+    sa.Column("id", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True),
+    sa.Column("provider", sa.String(16), nullable=False),  # telegram | stripe
+    sa.Column("charge_id", sa.String(200), nullable=False),  # the provider's id of the money movement
+    sa.Column("order_id", sa.String(200)),  # our invoice (payment_orders.id) or the provider's session
+    sa.Column("user_id", sa.BigInteger, _user_fk(), nullable=False),
+    sa.Column("product_id", sa.String(64), nullable=False),
+    sa.Column("amount", sa.Integer, nullable=False),  # minor units (XTR: stars)
+    sa.Column("currency", sa.String(8), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),  # completed | refunded
+    sa.Column("vip_days", sa.Integer, nullable=False, server_default="0"),
+    # The VIP interval this payment added (a refund takes back exactly its length).
+    sa.Column("vip_from", TS),
+    sa.Column("vip_to", TS),
+    sa.Column("points", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("raw", JSONB, nullable=False),  # the provider's record of the payment, as received
+    sa.Column("created_at", TS, nullable=False),
+    sa.Column("refunded_at", TS),
+    sa.Column("refunded_by", sa.String(64)),
+    sa.Column("shortfall", sa.Integer, nullable=False, server_default="0"),  # points a refund could not debit
+    sa.CheckConstraint("status IN ('completed', 'refunded')", name="status_known"),
+    # Idempotency of grants: one row per money movement, whatever the number of deliveries.
+    sa.UniqueConstraint("provider", "charge_id"),
+    # `diana payments list --user`: a player's payments, newest first.
+    sa.Index("ix_payments_user_id_created_at", "user_id", "created_at"),
+    # /stats revenue over a window and `diana payments list`: range scan on created_at.
+    sa.Index("ix_payments_created_at", "created_at"),
+)
+
+payment_orders = sa.Table(
+    "payment_orders",
+    metadata,
+    sa.Column("id", sa.String(32), primary_key=True),  # the order id named by the signed invoice payload
+    sa.Column("user_id", sa.BigInteger, _user_fk(), nullable=False),
+    sa.Column("provider", sa.String(16), nullable=False),
+    sa.Column("product_id", sa.String(64), nullable=False),
+    sa.Column("amount", sa.Integer, nullable=False),  # the price quoted on the invoice
+    sa.Column("currency", sa.String(8), nullable=False),
+    sa.Column("release", sa.String(64), nullable=False),  # content hash the price was quoted from
+    sa.Column("return_to", sa.String(16), nullable=False, server_default=""),  # the view to show after paying
+    sa.Column("created_at", TS, nullable=False),
+)
+
+payment_events = sa.Table(
+    "payment_events",
+    metadata,
+    sa.Column("provider", sa.String(16), primary_key=True),
+    sa.Column("event_id", sa.String(200), primary_key=True),
+    sa.Column("type", sa.String(64), nullable=False),
+    sa.Column("raw", JSONB, nullable=False),
+    sa.Column("received_at", TS, nullable=False),
+)
+
+
 # -- releases (diana publish) -------------------------------------------------------------------
 
 releases = sa.Table(

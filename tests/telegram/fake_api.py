@@ -78,7 +78,9 @@ class FakeTelegram:
     _message_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1000))
     _update_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _file_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
-    answered: set[str] = field(default_factory=set)  # callback query ids already answered
+    answered: set[str] = field(default_factory=set)  # callback query and pre-checkout query ids answered
+    star_charges: dict[str, int] = field(default_factory=dict)  # Stars charge id -> payer (see ``pay``)
+    refunded: set[str] = field(default_factory=set)  # Stars charges refunded by refundStarPayment
     listeners: list[Callable[[Call], None]] = field(default_factory=list)  # told of every call
     _delivered: set[int] = field(default_factory=set)  # update ids handed out by getUpdates
     _confirmed: set[int] = field(default_factory=set)  # ... and confirmed by a later offset
@@ -153,6 +155,25 @@ class FakeTelegram:
             if query_id in self.answered:
                 return await self._refuse(method, params, STALE_QUERY)
             self.answered.add(query_id)
+        if method == "answerPreCheckoutQuery":
+            # One answer per query, and a refusal must say why (Bot API: error_message required).
+            query_id = str(params.get("pre_checkout_query_id"))
+            if query_id in self.answered:
+                return await self._refuse(method, params, STALE_QUERY)
+            if not _true(params.get("ok")) and not params.get("error_message"):
+                return await self._refuse(method, params, "Bad Request: ERROR_MESSAGE_EMPTY")
+            self.answered.add(query_id)
+        if method == "refundStarPayment":
+            charge = str(params.get("telegram_payment_charge_id"))
+            if self.star_charges.get(charge) != int(params.get("user_id") or 0):
+                return await self._refuse(method, params, "Bad Request: CHARGE_NOT_FOUND")
+            if charge in self.refunded:
+                return await self._refuse(method, params, "Bad Request: CHARGE_ALREADY_REFUNDED")
+            self.refunded.add(charge)
+        if method == "sendInvoice":
+            problem = _invoice_problem(params)
+            if problem:
+                return await self._refuse(method, params, f"Bad Request: {problem}")
         result = self._result(method, params)
         await self._record(method, params, result, files)
         return {"ok": True, "result": result}
@@ -188,6 +209,15 @@ class FakeTelegram:
             message["photo"] = [{"file_id": file_id, "file_unique_id": file_id, "width": 320, "height": 200}]
         if method == "sendDocument":
             message["document"] = {"file_id": f"doc-{next(self._file_ids)}", "file_unique_id": "d"}
+        if method == "sendInvoice":
+            prices = _json(params.get("prices")) or []
+            message["invoice"] = {
+                "title": params.get("title"),
+                "description": params.get("description"),
+                "start_parameter": params.get("start_parameter") or "",
+                "currency": params.get("currency"),
+                "total_amount": sum(int(p["amount"]) for p in prices),
+            }
         if params.get("reply_markup"):
             raw = params["reply_markup"]
             message["reply_markup"] = json.loads(raw) if isinstance(raw, str) else raw
@@ -273,6 +303,116 @@ class FakeTelegram:
 
     def of(self, method: str, after: int = 0) -> list[Call]:
         return [c for c in self.calls[after:] if c.method == method]
+
+    def pay(self, invoice: Call, user_id: int, charge_id: str, *, language: str = "es") -> dict[str, Any]:
+        """What Telegram sends once the player paid ``invoice``: the successful_payment update (the
+        charge is remembered for refundStarPayment). The caller delivers it, as often as it likes."""
+        assert invoice.method == "sendInvoice", invoice.method
+        self.star_charges[charge_id] = user_id
+        return successful_payment_update(
+            self.new_update_id(),
+            user_id,
+            payload=str(invoice.params["payload"]),
+            amount=invoice_amount(invoice),
+            currency=str(invoice.params["currency"]),
+            charge_id=charge_id,
+            language=language,
+        )
+
+    def successful_payment_again(self, update: dict[str, Any]) -> dict[str, Any]:
+        """The same payment in a new update (a new update_id): what a redelivery after a restart of
+        Telegram's side may look like. Grants must be idempotent on the charge id, not the update id."""
+        again = json.loads(json.dumps(update))
+        again["update_id"] = self.new_update_id()
+        again["message"]["message_id"] = again["update_id"] + 500_000
+        return again
+
+    def checkout(
+        self, invoice: Call, user_id: int, *, payload: str | None = None, language: str = "es"
+    ) -> dict[str, Any]:
+        """The pre_checkout_query Telegram sends when the player confirms ``invoice`` (``payload``: a
+        forged one instead of the invoice's)."""
+        return pre_checkout_update(
+            self.new_update_id(),
+            user_id,
+            payload=str(invoice.params["payload"]) if payload is None else payload,
+            amount=invoice_amount(invoice),
+            currency=str(invoice.params["currency"]),
+            language=language,
+        )
+
+
+def _true(value: Any) -> bool:
+    return value is True or str(value).lower() == "true"
+
+
+def _json(value: Any) -> Any:
+    return json.loads(value) if isinstance(value, str) else value
+
+
+def _invoice_problem(params: dict[str, Any]) -> str | None:
+    """What Telegram refuses in a Stars invoice (Bot API sendInvoice)."""
+    payload = str(params.get("payload") or "")
+    if not 1 <= len(payload.encode()) <= 128:
+        return "INVOICE_PAYLOAD_INVALID"
+    if not 1 <= len(str(params.get("title") or "")) <= 32:
+        return "INVOICE_TITLE_INVALID"
+    if not 1 <= len(str(params.get("description") or "")) <= 255:
+        return "INVOICE_DESCRIPTION_INVALID"
+    prices = _json(params.get("prices")) or []
+    if params.get("currency") == "XTR":
+        if params.get("provider_token"):
+            return "PAYMENT_PROVIDER_INVALID"
+        if len(prices) != 1 or int(prices[0]["amount"]) <= 0:
+            return "STARS_INVOICE_INVALID"
+    return None
+
+
+def invoice_amount(invoice: Call) -> int:
+    return sum(int(p["amount"]) for p in _json(invoice.params["prices"]))
+
+
+def pre_checkout_update(
+    update_id: int, user_id: int, *, payload: str, amount: int, currency: str = "XTR", language: str = "es"
+) -> dict[str, Any]:
+    return {
+        "update_id": update_id,
+        "pre_checkout_query": {
+            "id": f"pcq{update_id}",
+            "from": {"id": user_id, "is_bot": False, "first_name": "Ana", "language_code": language},
+            "currency": currency,
+            "total_amount": amount,
+            "invoice_payload": payload,
+        },
+    }
+
+
+def successful_payment_update(
+    update_id: int,
+    user_id: int,
+    *,
+    payload: str,
+    amount: int,
+    charge_id: str,
+    currency: str = "XTR",
+    language: str = "es",
+) -> dict[str, Any]:
+    return {
+        "update_id": update_id,
+        "message": {
+            "message_id": update_id + 500_000,
+            "date": int(time.time()),
+            "chat": {"id": user_id, "type": "private", "first_name": "Ana"},
+            "from": {"id": user_id, "is_bot": False, "first_name": "Ana", "language_code": language},
+            "successful_payment": {
+                "currency": currency,
+                "total_amount": amount,
+                "invoice_payload": payload,
+                "telegram_payment_charge_id": charge_id,
+                "provider_payment_charge_id": "",
+            },
+        },
+    }
 
 
 async def webhook_reply(response: ClientResponse) -> tuple[str, dict[str, Any]] | None:
