@@ -102,6 +102,7 @@ class ConsumerRunner:
             except Exception as exc:  # any failure: keep the events pending, retry from them
                 self.failures += 1
                 self._recovering = True
+                created = False  # a Redis that came back empty has lost the group: create it again
                 log.warning(
                     "consumer %s/%s failed (%s); retrying in %.1fs", self.group, self.name, exc, backoff
                 )
