@@ -25,6 +25,10 @@ class LanguagePick(CallbackData, prefix="lang"):
     code: str
 
 
+class TopPick(CallbackData, prefix="top"):
+    b: str  # all | week | c:<chapter>
+
+
 class EraseConfirm(CallbackData, prefix="erase"):
     ok: bool
 

@@ -17,7 +17,7 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
-from cli import analysis, lint_output, publishing, terminal_view
+from cli import analysis, events, lint_output, publishing, terminal_view
 from cli.chat import chat_loop
 from cli.config import ConfigError, lint_config
 from cli.playtest import Playtest
@@ -269,6 +269,7 @@ def _read_line() -> str:
 
 publishing.register(app, _settings)
 analysis.register(app)
+events.register(app, _settings)
 
 
 @app.command()
