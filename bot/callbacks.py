@@ -26,7 +26,8 @@ class LanguagePick(CallbackData, prefix="lang"):
 
 
 class TopPick(CallbackData, prefix="top"):
-    b: str  # all | week | c:<chapter>
+    b: str  # all | week | chapter
+    c: str = ""  # the chapter id of a chapter board
 
 
 class EraseConfirm(CallbackData, prefix="erase"):

@@ -88,25 +88,25 @@ async def achievements(message: Message, profiles: ProfileService, i18n: I18n) -
     await message.answer("\n".join(lines))
 
 
-def _board_of(code: str) -> Board:
-    if code.startswith("c:"):
-        return Board("chapter", code[2:])
-    return Board(code if code in ("all", "week") else "all")
+def _board_of(pick: TopPick) -> Board:
+    if pick.b == "chapter" and pick.c:
+        return Board("chapter", pick.c)
+    return Board(pick.b if pick.b in ("all", "week") else "all")
 
 
 def _top_keyboard(profiles: ProfileService, locale: str, current: str) -> InlineKeyboardMarkup:
     bundle = profiles.content.current()
-    choices = [("all", _("All time")), ("week", _("This week"))]
+    choices = [(TopPick(b="all"), _("All time")), (TopPick(b="week"), _("This week"))]
     for chapter in bundle.chapters.values():
-        code = f"c:{chapter.id}"
-        if len(TopPick(b=code).pack().encode()) <= MAX_CALLBACK_BYTES:
-            choices.append((code, "📖 " + bundle.text(dict(chapter.title), locale)))
+        pick = TopPick(b="chapter", c=chapter.id)
+        if len(pick.pack().encode()) <= MAX_CALLBACK_BYTES:
+            choices.append((pick, "📖 " + bundle.text(dict(chapter.title), locale)))
     rows = [
         [
             InlineKeyboardButton(
-                text=("• " if code == current else "") + label, callback_data=TopPick(b=code).pack()
+                text=("• " if pick.pack() == current else "") + label, callback_data=pick.pack()
             )
-            for code, label in choices[start : start + 2]
+            for pick, label in choices[start : start + 2]
         ]
         for start in range(0, len(choices), 2)
     ]
@@ -144,7 +144,8 @@ async def top(
     locale = i18n.current_locale
     view = await leaderboards.top(message.from_user.id, ALL_TIME)
     await message.answer(
-        _top_text(view, profiles, locale), reply_markup=_top_keyboard(profiles, locale, "all")
+        _top_text(view, profiles, locale),
+        reply_markup=_top_keyboard(profiles, locale, TopPick(b="all").pack()),
     )
 
 
@@ -157,11 +158,11 @@ async def top_pick(
     i18n: I18n,
 ) -> None:
     locale = i18n.current_locale
-    board = _board_of(callback_data.b)
+    board = _board_of(callback_data)
     if board.kind == "chapter" and board.chapter not in profiles.content.current().chapters:
         board = ALL_TIME  # a chapter removed by a later release: show the main board
     view = await leaderboards.top(query.from_user.id, board)
-    code = callback_data.b if board.kind != "all" else "all"
+    code = callback_data.pack() if board.kind != "all" else TopPick(b="all").pack()
     await query.answer()
     if isinstance(query.message, Message):
         with contextlib.suppress(TelegramBadRequest):  # "message is not modified": same board twice
