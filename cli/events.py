@@ -7,6 +7,7 @@ import asyncio
 import json
 import signal
 from collections.abc import Callable
+from datetime import UTC, date, datetime
 from enum import Enum
 from typing import Any
 
@@ -18,6 +19,7 @@ from rich.table import Table
 
 from cli.runtime import open_database
 from engine.bus.boards import BoardKeys, completion_time
+from engine.bus.consumers import AnalyticsConsumer
 from engine.bus.worker import build_worker
 from engine.services.leaderboards import Board, BoardView, LeaderboardService
 from engine.services.profile import ProfileService
@@ -37,6 +39,10 @@ class Output(str, Enum):
 def _fail(message: str, code: int = 2) -> typer.Exit:
     errors.print(f"[bold red]diana:[/] {message}", highlight=False)
     return typer.Exit(code)
+
+
+def _text(value: Any) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)
 
 
 def parse_board(text: str) -> Board:
@@ -177,6 +183,97 @@ def register(app: typer.Typer, settings: Callable[[], Settings]) -> None:
         console.print(
             f"{report['marked']} pending events marked as counted; {report['seconds']} s", highlight=False
         )
+
+    events_app = typer.Typer(help="The event bus: backlog, stream and groups; analytics counters.")
+    app.add_typer(events_app, name="events")
+
+    @events_app.command("status")
+    def status_command(
+        output: Output = typer.Option(Output.human, "--format", "-f", help="human or json."),
+    ) -> None:
+        """Outbox rows not yet relayed, the stream's length and each consumer group's pending and lag.
+
+        Exit 0; 1 when a backlog is waiting (nothing relays: start diana worker or the bot); 2 when it
+        cannot run.
+        """
+        config = settings()
+
+        async def run() -> dict[str, Any]:
+            async with open_database(config) as database:
+                worker = build_worker(
+                    database, config.redis_url, keys=BoardKeys(config.redis_prefix),
+                    stream=f"{config.redis_prefix}events",
+                )  # fmt: skip
+                try:
+                    found: dict[str, Any] = {
+                        "backlog": await worker.relay.backlog(),
+                        "redis": bool(worker.redis),
+                    }
+                    if worker.redis is not None:
+                        stream = f"{config.redis_prefix}events"
+                        found["stream"] = stream
+                        found["length"] = int(await worker.redis.xlen(stream))
+                        groups = await worker.redis.xinfo_groups(stream) if found["length"] else []
+                        found["groups"] = {
+                            _text(g["name"]): {"pending": int(g["pending"]), "lag": g.get("lag")}
+                            for g in groups
+                        }
+                    return found
+                finally:
+                    await worker.bus.close()
+
+        try:
+            found = asyncio.run(run())
+        except (RedisError, OSError) as exc:
+            raise _fail(f"cannot reach Redis or the database: {exc}") from None
+        if output is Output.json:
+            print(json.dumps(found))
+        else:
+            console.print(f"outbox backlog: {found['backlog']} events not yet relayed", highlight=False)
+            if found["redis"]:
+                console.print(f"stream {found['stream']}: {found['length']} entries", highlight=False)
+                for name, group in found.get("groups", {}).items():
+                    console.print(
+                        f"  group {name}: {group['pending']} pending, lag {group['lag']}", highlight=False
+                    )
+            else:
+                console.print("no REDIS_URL: the bot relays to its in-process bus")
+        raise typer.Exit(1 if found["backlog"] else 0)
+
+    @events_app.command("stats")
+    def stats_command(
+        day: str = typer.Option("", "--day", "-d", help="YYYY-MM-DD (UTC); default today."),
+        output: Output = typer.Option(Output.human, "--format", "-f", help="human or json."),
+    ) -> None:
+        """Events per type on one day, as counted by the analytics consumer group (needs REDIS_URL)."""
+        config = settings()
+        if not config.redis_url:
+            raise _fail("REDIS_URL: not set; the analytics counters live in Redis")
+        try:
+            when = date.fromisoformat(day) if day else datetime.now(UTC).date()
+        except ValueError:
+            raise _fail(f"--day: not a date (YYYY-MM-DD): {day!r}") from None
+
+        async def run() -> dict[str, int]:
+            client = aioredis.from_url(config.redis_url or "", socket_connect_timeout=2)
+            try:
+                return await AnalyticsConsumer(client, BoardKeys(config.redis_prefix)).day(when.isoformat())
+            finally:
+                await client.aclose()
+
+        try:
+            counts = asyncio.run(run())
+        except (RedisError, OSError) as exc:
+            raise _fail(f"cannot reach Redis: {exc}") from None
+        if output is Output.json:
+            print(json.dumps({"day": when.isoformat(), "events": counts}))
+            return
+        table = Table(title=f"events on {when.isoformat()} (UTC)")
+        table.add_column("type")
+        table.add_column("count", justify="right")
+        for kind, n in counts.items():
+            table.add_row(kind, str(n))
+        console.print(table)
 
     @board_app.command("show")
     def show_command(
