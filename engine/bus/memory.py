@@ -25,7 +25,7 @@ class _Group:
 
 
 class InProcessBus:
-    def __init__(self, *, maxlen: int = 100_000, monotonic: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, *, maxlen: int = 10_000, monotonic: Callable[[], float] = time.monotonic) -> None:
         self.maxlen = maxlen
         self._log: list[BusEvent] = []
         self._offset = 0  # entries trimmed from the front

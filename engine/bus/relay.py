@@ -148,9 +148,11 @@ class Relay:
                 await _wait(stop, backoff)
                 backoff = min(backoff * 2, self.tuning.backoff_max)
                 continue
-            except (OSError, sa.exc.SQLAlchemyError) as exc:
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # the database away, a bug: log it, keep the relay alive
                 self.failures += 1
-                log.warning("relay could not read the outbox (%s); retrying in %.1fs", exc, backoff)
+                log.warning("relay failed (%r); retrying in %.1fs", exc, backoff)
                 await _wait(stop, backoff)
                 backoff = min(backoff * 2, self.tuning.backoff_max)
                 continue
