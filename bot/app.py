@@ -15,6 +15,7 @@ import signal
 from dataclasses import dataclass
 from urllib.parse import urlparse
 
+import redis.asyncio as aioredis
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.telegram import TelegramAPIServer
@@ -28,13 +29,17 @@ from bot.broadcast import Broadcaster
 from bot.i18n import make_i18n
 from bot.metrics import Metrics
 from bot.middlewares import FloodGuard, LanguageCache, LocaleMiddleware, ObserveUpdates
+from bot.notifications import Notifier
 from bot.reminders import ReminderLoop
 from bot.routers import account, admin, card, chapters, errors, fallback, preferences, profile, shop, story
 from bot.tuning import JsonBodySession, freeze_startup_objects, pin_api_response_types
 from bot.views import MediaCache
+from engine.bus.boards import BoardKeys
+from engine.bus.worker import build_worker
 from engine.services.accounts import AccountService
 from engine.services.admin import AdminService
 from engine.services.flags import FlagService
+from engine.services.leaderboards import LeaderboardService
 from engine.services.payments import PaymentService
 from engine.services.play import PlayService
 from engine.services.preferences import PreferencesService
@@ -62,6 +67,7 @@ class BotRuntime:
     accounts: AccountService
     admin: AdminService
     profiles: ProfileService
+    leaderboards: LeaderboardService
     publisher: PublishService
     metrics: Metrics
     media: MediaCache
@@ -101,6 +107,7 @@ def build_dispatcher(runtime: BotRuntime, bot: Bot) -> tuple[Dispatcher, Broadca
         accounts=runtime.accounts,
         admin=runtime.admin,
         profiles=runtime.profiles,
+        leaderboards=runtime.leaderboards,
         publisher=runtime.publisher,
         metrics=runtime.metrics,
         media=runtime.media,
@@ -155,6 +162,9 @@ async def open_runtime(settings: Settings) -> BotRuntime:
         await database.close()
         raise NoActiveReleaseError("no release is active yet: run 'diana publish' first")
     payments = PaymentService(database, content)
+    profiles = ProfileService(database, content)
+    # /top reads Redis when REDIS_URL is set (falling back to the database while it does not answer).
+    redis = aioredis.from_url(settings.redis_url, socket_connect_timeout=2) if settings.redis_url else None
     return BotRuntime(
         settings=settings,
         database=database,
@@ -168,7 +178,8 @@ async def open_runtime(settings: Settings) -> BotRuntime:
         play=PlayService(database, content),
         accounts=AccountService(database),
         admin=AdminService(database),
-        profiles=ProfileService(database, content),
+        profiles=profiles,
+        leaderboards=LeaderboardService(database, profiles, redis, keys=BoardKeys(settings.redis_prefix)),
         publisher=PublishService(database, channel=channel),
         metrics=metrics,
         media=MediaCache(settings.content_dir),
@@ -249,6 +260,19 @@ async def serve(settings: Settings) -> None:
         bot, runtime.reminders, make_i18n(settings.default_locale), interval=settings.reminder_interval
     )
     reminders.start()
+    # The event bus' relay and consumer groups as background tasks (Redis Streams with REDIS_URL,
+    # else the in-process twin): the outbox this process writes reaches the leaderboards and the
+    # players' notifications without a separate worker.
+    events = build_worker(
+        runtime.database,
+        settings.redis_url,
+        notify=Notifier(bot, make_i18n(settings.default_locale), runtime.database, runtime.content)
+        if settings.notify_achievements
+        else None,
+        keys=BoardKeys(settings.redis_prefix),
+        stream=f"{settings.redis_prefix}events",
+    )
+    events.start()
     freeze_startup_objects()
     polling: asyncio.Task[None] | None = None
     try:
@@ -276,10 +300,13 @@ async def serve(settings: Settings) -> None:
             await dp.stop_polling()
             await asyncio.gather(polling, return_exceptions=True)
         await runner.cleanup()  # lets in-flight webhook requests finish (shutdown_timeout)
+        await events.stop()
         await broadcaster.stop()
         await reminders.stop()
         if runtime.checkout is not None:
             await runtime.checkout.close()
         await runtime.content.stop()
         await bot.session.close()
+        if runtime.leaderboards.redis is not None:
+            await runtime.leaderboards.redis.aclose()
         await runtime.database.close()

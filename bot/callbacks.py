@@ -25,6 +25,11 @@ class LanguagePick(CallbackData, prefix="lang"):
     code: str
 
 
+class TopPick(CallbackData, prefix="top"):
+    b: str  # all | week | chapter
+    c: str = ""  # the chapter id of a chapter board
+
+
 class EraseConfirm(CallbackData, prefix="erase"):
     ok: bool
 

@@ -17,7 +17,7 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
-from cli import analysis, economy, lint_output, payments, publishing, terminal_view
+from cli import analysis, economy, events, lint_output, payments, publishing, terminal_view
 from cli.chat import chat_loop
 from cli.config import ConfigError, lint_config
 from cli.playtest import Playtest
@@ -271,6 +271,7 @@ publishing.register(app, _settings)
 economy.register(app, _settings)
 analysis.register(app)
 payments.register(app, _settings)
+events.register(app, _settings)
 
 
 @app.command()

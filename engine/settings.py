@@ -28,6 +28,10 @@ class Settings(BaseSettings):
     database_url: str = SQLITE_DEFAULT
     database_schema: str | None = Field(default=None, pattern=r"^[a-z_][a-z0-9_]*$")  # PostgreSQL only
     redis_url: str | None = None
+    # Every Redis key and the event stream start with this (several deployments on one Redis; tests).
+    # Tell players about unlocked achievements in a message of their own (the notifications group).
+    notify_achievements: bool = False
+    redis_prefix: str = Field(default="diana:", pattern=r"^[A-Za-z0-9_:.-]*$")
     admin_ids: Annotated[frozenset[int], NoDecode] = frozenset()
     stripe_secret_key: str | None = None
     stripe_webhook_secret: str | None = None

@@ -297,6 +297,12 @@ class PlayService:
         if choice_index is not None and scene_before is not None:
             choice = scene_before.choices[choice_index].key
         last_seen = _aware(row.last_seen_at)
+        # Points earned, on the event that earned them: the leaderboards consumer adds them up.
+        earned: dict[int, int] = {}
+        for award in step.awards:
+            if award.kind == "earn" and step.events:
+                number = next((n for n, e in enumerate(step.events) if e.type == award.event), 0)
+                earned[number] = earned.get(number, 0) + award.amount
         write = DecisionWrite(
             user_id=uid,
             is_new_state=not row.has_state,
@@ -319,7 +325,12 @@ class PlayService:
                 {
                     "event_id": f"{uid}:{before.turn}:{number}",
                     "type": event.type,
-                    "payload": {**event.to_dict(), "release": bundle.content_hash, "at": now.isoformat()},
+                    "payload": {
+                        **event.to_dict(),
+                        "release": bundle.content_hash,
+                        "at": now.isoformat(),
+                        **({"points": earned[number]} if number in earned else {}),
+                    },
                 }
                 for number, event in enumerate(step.events)
             ],

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from bot.callbacks import ChapterPick, EraseConfirm
+from bot.callbacks import ChapterPick, EraseConfirm, TopPick
 from engine.store.database import Database
 from engine.store.tables import metadata, users
 from tests.telegram.conftest import Player, RunningBot, progress, story_buttons
@@ -84,9 +84,15 @@ async def menus(eva: Player) -> None:
     assert daily.startswith("☀️ Visita diaria: +"), daily
     assert single(await eva.say("/daily")) == "Ya has hecho la visita de hoy. ¡Vuelve mañana!"
 
-    top = single(await eva.say("/top"))
+    top_calls = await eva.say("/top")
+    top = single(top_calls)
     assert top.startswith("🏅 <b>Mejores jugadores</b>")
     assert "Eva" in top and "Tu puesto: #" in top
+    picks = {TopPick.unpack(b["callback_data"]).b: b["callback_data"] for b in top_calls[0].buttons()}
+    assert set(picks) == {"all", "week", "chapter"}
+    week = [c for c in await eva.press(picks["week"], on=top_calls[0]) if c.method == "editMessageText"]
+    assert week and week[0].text.startswith("🏅 <b>Mejores de la semana</b>"), week
+    assert "Eva" in week[0].text and "Tu puesto: #" in week[0].text
     shop = single(await eva.say("/shop"))
     assert shop.startswith("🛍 <b>Tienda</b>") and "⭐" in shop
     assert "/deleteme — borrar tus datos" in single(await eva.say("/help"))
