@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -34,14 +34,15 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from engine.content.bundle import ProductSpec
+from engine.events import Event
 from engine.services.admin import aware, user_subject, write_audit
 from engine.services.clock import Clock, SystemClock
 from engine.services.content import ContentSource
+from engine.services.economy import apply_events
 from engine.store.database import Database
 from engine.store.players import dialect_insert
 from engine.store.players_pg import store_for
 from engine.store.tables import (
-    outbox,
     payment_events,
     payment_orders,
     payments,
@@ -184,7 +185,8 @@ class PaymentService:
         existing = await self.payment(provider, charge_id)
         if existing is not None:  # the common replay, answered without taking the player's lock
             return GrantResult("duplicate", existing)
-        product = self.content.current().products.get(product_id)
+        bundle = self.content.current()
+        product = bundle.products.get(product_id)
         if product is None:
             return GrantResult("unknown_product")
         now = self.clock.now()
@@ -251,21 +253,21 @@ class PaymentService:
                 "vip_until": _iso(new_vip),
                 "points": points,
             }
-            await conn.execute(
-                sa.insert(outbox).values(
-                    event_id=f"purchase:{record.id}",
-                    user_id=user_id,
-                    type="purchase_completed",
-                    payload={
-                        "type": "purchase_completed",
-                        "chapter": None,
-                        "scene": None,
-                        "data": facts,
-                        "at": now.isoformat(),
-                    },
-                    created_at=now,
-                )
+            # The reward rules and achievements see the purchase like any other event (a writer's
+            # `on: purchase_completed` bonus, an achievement for VIPs); apply_events writes the outbox
+            # event `purchase:{id}` with these facts. A bonus is part of what the purchase granted, so
+            # a refund takes it back with the purchased points.
+            bought = replace(row, balance=balance, vip_until=new_vip)
+            event = Event("purchase_completed", data=facts)
+            applied = await apply_events(
+                conn, self.store, bundle, bought, [event], key=f"purchase:{record.id}", now=now
             )
+            if applied.awarded:
+                await conn.execute(
+                    sa.update(payments).where(p.id == record.id).values(points=points + applied.awarded)
+                )
+                record = replace(record, points=points + applied.awarded)
+            balance = applied.balance
             await write_audit(conn, provider, "payment.grant", user_subject(user_id), facts, now)
         return GrantResult("granted", record, new_vip, balance)
 

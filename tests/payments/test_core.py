@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
@@ -12,7 +13,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy.engine import Connection
 
-from engine.content.bundle import Bundle
+from engine.content.bundle import Bundle, RuleSpec
 from engine.services.admin import AdminService
 from engine.services.clock import FixedClock
 from engine.services.content import StaticContent
@@ -279,3 +280,29 @@ async def test_the_migration_matches_the_table_definitions(database: Database) -
 
     async with database.connect() as conn:
         assert await conn.run_sync(differences) == []
+
+
+async def test_purchase_completed_rules_pay_a_bonus_once_and_a_refund_takes_it_back(
+    database: Database, example_bundle: Bundle
+) -> None:
+    """A writer's `on: purchase_completed` rule is an earned bonus (capped, counted in total_earned),
+    applied in the grant's transaction, never again on a replay, and part of what a refund revokes."""
+    rule = RuleSpec(key="gracias", on="purchase_completed", points=15, once=True)
+    rewards = replace(example_bundle.rewards, rules=(*example_bundle.rewards.rules, rule))
+    pay = await service(database, replace(example_bundle, rewards=rewards))
+    first = await buy(pay, "p-1", "besitos_100", amount=50)
+    assert first.status == "granted" and first.balance == 115
+    assert (await buy(pay, "p-1", "besitos_100", amount=50)).status == "duplicate"
+    second = await buy(pay, "p-2", "besitos_100", amount=50)
+    assert second.balance == 215  # `once`: the bonus came with the first purchase only
+    row = await game(database, ANA.id)
+    assert (row.balance, row.total_earned) == (215, 15)
+    async with database.connect() as conn:
+        kinds = (
+            await conn.execute(sa.select(points_transactions.c.kind, points_transactions.c.amount))
+        ).all()
+    assert sorted(kinds) == [("earn", 15), ("purchase", 100), ("purchase", 100)]
+    assert await count(database, outbox, type="purchase_completed") == 2
+    refund = await pay.refund(provider="telegram", charge_id="p-1", actor="cli:ops", raw={})
+    assert (refund.points_debited, refund.shortfall) == (115, 0)
+    assert (await game(database, ANA.id)).balance == 100
