@@ -18,11 +18,11 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from aiogram import Bot
-from aiogram.utils.i18n import gettext as _
 from aiohttp import web
 from sqlalchemy.exc import DBAPIError
 
 from bot.i18n import PoI18n
+from bot.routers.shop import thanks
 from engine.services.payments import GrantResult
 from engine.services.stripe_events import InvalidStripeEventError, StripeEvents
 
@@ -33,18 +33,6 @@ TRANSIENT = (DBAPIError, OSError, TimeoutError)  # the database went away: worth
 log = logging.getLogger("diana.stripe")
 
 Notify = Callable[[int, GrantResult], Awaitable[None]]  # (user id, the new grant)
-
-
-def thanks(result: GrantResult) -> str:
-    """The same words as a Telegram Stars purchase gets (bot/routers/shop.py): one catalog entry each."""
-    payment = result.payment
-    if payment is not None and payment.vip_granted and result.vip_until is not None:
-        return _("💎 Thank you! You are VIP until {date}.").format(date=result.vip_until.strftime("%Y-%m-%d"))
-    if payment is not None and payment.points:
-        return _("✨ Thank you! {points} points added; your balance is {balance}.").format(
-            points=payment.points, balance=result.balance
-        )
-    return _("Thank you for your purchase!")
 
 
 def thank_player(bot: Bot, i18n: PoI18n, language: Callable[[int], Awaitable[str | None]]) -> Notify:

@@ -255,7 +255,7 @@ async def successful_payment(
         await _give_back(bot, payments, user_id, charge_id, result.status, raw)
         return
     try:
-        await message.answer(_thanks(result))
+        await message.answer(thanks(result))
         order = await payments.order(order_id)
         if order is not None and order.return_to:
             decision = await play.current(user_id)
@@ -267,13 +267,14 @@ async def successful_payment(
         log.warning("payment %s granted, but the thanks could not be sent: %s", charge_id, exc)
 
 
-def _thanks(result: GrantResult) -> str:
-    assert result.payment is not None
-    if result.payment.vip_granted and result.vip_until is not None:
+def thanks(result: GrantResult) -> str:
+    """What the player reads once a purchase is granted, whichever way they paid (Stars or card)."""
+    payment = result.payment
+    if payment is not None and payment.vip_granted and result.vip_until is not None:
         return _("💎 Thank you! You are VIP until {date}.").format(date=result.vip_until.strftime("%Y-%m-%d"))
-    if result.payment.points:
+    if payment is not None and payment.points:
         return _("✨ Thank you! {points} points added; your balance is {balance}.").format(
-            points=result.payment.points, balance=result.balance
+            points=payment.points, balance=result.balance
         )
     return _("Thank you for your purchase!")
 
