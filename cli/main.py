@@ -7,6 +7,7 @@ Exit codes: 0 success; 1 the content (or the command's subject) has errors; 2 th
 from __future__ import annotations
 
 import asyncio
+import inspect
 import json
 import os
 import sys
@@ -296,7 +297,26 @@ def serve() -> None:
         raise fail(str(exc)) from None
 
 
+def _reflowed(text: str) -> str:
+    """A docstring's paragraphs as single lines: rich help keeps source line breaks, which made every
+    command's help wrap twice (once at 100 columns in the source, once at the terminal's width)."""
+    paragraphs = inspect.cleandoc(text).split("\n\n")
+    return "\n\n".join(" ".join(line.strip() for line in part.splitlines()) for part in paragraphs)
+
+
+def reflow_help(typer_app: typer.Typer) -> None:
+    """Give every command of ``typer_app`` (and of its groups) its docstring reflowed as its help."""
+    for command in typer_app.registered_commands:
+        doc = command.help or (inspect.getdoc(command.callback) if command.callback else None)
+        if doc:
+            command.help = _reflowed(doc)
+    for group in typer_app.registered_groups:
+        if group.typer_instance is not None:
+            reflow_help(group.typer_instance)
+
+
 def main() -> None:
+    reflow_help(app)
     app()
 
 

@@ -40,3 +40,12 @@ def test_probe_routes_exist_in_the_bot() -> None:
     source = (ROOT / "bot" / "app.py").read_text()
     for route in ("/health", "/ready", "/metrics"):
         assert f'"{route}"' in source
+
+
+def test_the_event_worker_runs_a_real_cli_command() -> None:
+    from cli.main import app
+
+    worker = next(doc for doc in documents() if doc["metadata"]["name"] == "diana-worker")  # type: ignore[index]
+    command = worker["spec"]["template"]["spec"]["containers"][0]["command"]  # type: ignore[index]
+    assert command == ["diana", "worker"]
+    assert "worker" in {info.name or info.callback.__name__ for info in app.registered_commands}  # type: ignore[union-attr]
