@@ -13,10 +13,11 @@ import json
 import types
 import typing
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, fields, is_dataclass
+from dataclasses import dataclass, field, fields, is_dataclass, replace
 from typing import Any, TypeVar
 
 from engine.expr import Expr, Facts, compile_expr, parse, unparse
+from engine.gcpause import paused_gc
 
 BUNDLE_FORMAT = 1
 
@@ -220,6 +221,10 @@ class Bundle:
     aliases: Mapping[str, str]  # former scene key -> current scene key
     format: int = BUNDLE_FORMAT
     content_hash: str = ""
+    # The canonical JSON, when it was already made (hashing it at compile time): publishing stores the
+    # very same text instead of encoding the story a second time. Not part of the bundle's data: never
+    # copied by ``replace`` (init=False), never encoded, never compared.
+    _json: str = field(default="", init=False, repr=False, compare=False)
 
     def text(self, value: LocalText | None, locale: str) -> str:
         if not value:
@@ -236,11 +241,13 @@ class Bundle:
         return encoded
 
     def to_json(self) -> str:
-        return json.dumps(self.to_dict(), ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+        """The canonical JSON (sorted keys, no spaces, UTF-8 text as is): what a release stores."""
+        return self._json or _join(_encoded_fields(self))
 
     @classmethod
     def from_json(cls, text: str | bytes) -> Bundle:
-        data = json.loads(text)
+        with paused_gc():
+            data = json.loads(text)
         if not isinstance(data, dict):
             raise BundleFormatError("a bundle is a JSON object")
         return cls.from_dict(data)
@@ -253,26 +260,88 @@ class Bundle:
                 f"bundle format {version!r} cannot be read by this engine (it reads format "
                 f"{BUNDLE_FORMAT}); upgrade the engine or republish the content with this one"
             )
-        bundle = _decode(Bundle, data)
+        with paused_gc():  # a large story is millions of objects at once: see engine.gcpause
+            bundle = _decode(Bundle, data)
         assert isinstance(bundle, Bundle)
         return bundle
 
 
 def content_hash(bundle: Bundle) -> str:
     """sha256 of the canonical JSON without the hash itself: equal stories hash equal."""
-    data = bundle.to_dict()
-    data.pop("content_hash", None)
-    canonical = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+    return _digest(_encoded_fields(bundle))
+
+
+def hashed(bundle: Bundle) -> Bundle:
+    """The bundle with its content hash set and its canonical JSON kept, both from one encoding.
+
+    A 100k-scene story's JSON is ~120 MB; encoding it once for the hash and again to store it cost
+    seconds per publish.
+    """
+    encoded = _encoded_fields(bundle)
+    digest = _digest(encoded)
+    result = replace(bundle, content_hash=digest)
+    encoded["content_hash"] = json.dumps(digest)
+    object.__setattr__(result, "_json", _join(encoded))  # a cache on a frozen value: see Bundle._json
+    return result
+
+
+def _json_text(value: object) -> str:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=_shallow)
+
+
+def _encoded_fields(bundle: Bundle) -> dict[str, str]:
+    """Each top-level field's canonical JSON: the pieces of the whole document.
+
+    ``json.dumps`` of a dict with sorted keys is ``{"key":value,...}`` with each value encoded on its
+    own by the same rules, so joining the pieces in key order gives exactly the JSON of the whole.
+    """
+    return {name: _json_text(getattr(bundle, name)) for name in _field_names(Bundle)}
+
+
+def _document(encoded: dict[str, str], *, without: str = "") -> list[str]:
+    """The whole document as strings to join or to hash in turn (no 100 MB intermediate copies)."""
+    parts = ["{"]
+    for name in sorted(encoded):
+        if name == without:
+            continue
+        parts.extend(("," if len(parts) > 1 else "", json.dumps(name), ":", encoded[name]))
+    parts.append("}")
+    return parts
+
+
+def _join(encoded: dict[str, str]) -> str:
+    return "".join(_document(encoded))
+
+
+def _digest(encoded: dict[str, str]) -> str:
+    digest = hashlib.sha256()
+    for part in _document(encoded, without="content_hash"):
+        digest.update(part.encode("utf-8"))
+    return digest.hexdigest()
+
+
+def _shallow(value: object) -> object:
+    """``json.dumps``' hook for what it cannot encode itself, one level at a time (it walks the rest in
+    C): a dataclass as the mapping of its fields, a Predicate as its source, another Mapping as a dict.
+    Gives the same JSON as ``json.dumps(_encode(value))`` without building that whole tree first."""
+    if isinstance(value, Predicate):
+        return value.source
+    cls = type(value)
+    if cls in _FIELD_NAMES or (is_dataclass(value) and not isinstance(value, type)):
+        return {name: getattr(value, name) for name in _field_names(cls)}
+    if isinstance(value, Mapping):
+        return {str(k): v for k, v in value.items()}
+    raise TypeError(f"a bundle cannot hold {cls.__name__} values")
 
 
 _FIELD_NAMES: dict[type, tuple[str, ...]] = {}
 
 
 def _field_names(cls: type) -> tuple[str, ...]:
+    """The data fields of a bundle class (a private field such as ``Bundle._json`` is not data)."""
     names = _FIELD_NAMES.get(cls)
     if names is None:
-        names = _FIELD_NAMES[cls] = tuple(f.name for f in fields(cls))
+        names = _FIELD_NAMES[cls] = tuple(f.name for f in fields(cls) if not f.name.startswith("_"))
     return names
 
 
@@ -309,7 +378,11 @@ def _decode(hint: Any, value: Any) -> Any:
         return Predicate.from_source(value)
     if isinstance(hint, type) and is_dataclass(hint):
         known = _hints(hint)
-        kwargs = {name: _decode(known[name], item) for name, item in value.items() if name in known}
+        kwargs = {
+            name: _decode(known[name], item)
+            for name, item in value.items()
+            if name in known and not name.startswith("_")
+        }
         return hint(**kwargs)
     if origin in (types.UnionType, typing.Union):
         args = typing.get_args(hint)

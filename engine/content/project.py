@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from engine.content.bundle import Bundle
 from engine.content.model import Condition, Content
 from engine.expr import (
     BoolType,
@@ -48,6 +49,9 @@ class Project:
     content: Content
     env: Environment
     _checked: dict[tuple[str, str | None], CheckResult] = field(default_factory=dict)
+    # The compiled bundle, once compiled (engine.content.compile): the softlock check plays the story
+    # during lint, and publishing compiles the same project again right after.
+    bundle: Bundle | None = None
 
     @classmethod
     def of(cls, content: Content) -> Project:

@@ -44,9 +44,6 @@ MAX_FILE_BYTES = 8 * 1024 * 1024
 MAX_NODES = 500_000
 MAX_DEPTH = 64
 
-_NULL = re.compile(r"^(?:~|null|Null|NULL|)$")
-_BOOL_TRUE = re.compile(r"^(?:true|True|TRUE)$")
-_BOOL_FALSE = re.compile(r"^(?:false|False|FALSE)$")
 _INT_DEC = re.compile(r"^[-+]?[0-9]+$")
 _INT_OCT = re.compile(r"^0o[0-7]+$")
 _INT_HEX = re.compile(r"^0x[0-9a-fA-F]+$")
@@ -59,14 +56,22 @@ _STANDARD_TAGS = frozenset(
 )
 
 
+# Plain scalars that are not text, by their exact spelling; anything else that does not start like a
+# number is text (most plain scalars are ids: s0001, diana, luz), without trying every pattern.
+_WORDS: dict[str, bool | None] = {
+    **dict.fromkeys(("~", "null", "Null", "NULL", ""), None),
+    **dict.fromkeys(("true", "True", "TRUE"), True),
+    **dict.fromkeys(("false", "False", "FALSE"), False),
+}
+_NUMBER_START = frozenset("0123456789+-.")
+
+
 def resolve_plain(text: str) -> str | int | float | bool | None:
     """Resolve an unquoted scalar by the YAML 1.2 core schema."""
-    if _NULL.match(text):
-        return None
-    if _BOOL_TRUE.match(text):
-        return True
-    if _BOOL_FALSE.match(text):
-        return False
+    if text in _WORDS:
+        return _WORDS[text]
+    if text[0] not in _NUMBER_START:
+        return text
     if _INT_DEC.match(text):
         return int(text)
     if _INT_OCT.match(text):
@@ -223,6 +228,10 @@ class _TooComplexError(Exception):
         self.loc, self.message, self.hint, self.subject = loc, message, hint, subject
 
 
+# Loc(file, line, column) without the named tuple's Python-level __new__: one per node.
+_new_loc = tuple.__new__
+
+
 class _Converter:
     """PyYAML nodes -> YNode, counting nodes as it expands aliases so a 'billion laughs' file stops early."""
 
@@ -234,6 +243,8 @@ class _Converter:
     def loc(self, node: yaml.Node) -> Loc:
         return Loc(self.path, node.start_mark.line + 1, node.start_mark.column + 1)
 
+    # convert() and mapping() run once per node (millions at 100k scenes): the common cases are
+    # written out rather than split into small methods.
     def convert(self, node: yaml.Node, depth: int) -> YNode:
         self.count += 1
         if self.count > MAX_NODES:
@@ -248,30 +259,29 @@ class _Converter:
                 f"is nested more than {MAX_DEPTH} levels deep (or an alias refers to itself)",
                 "flatten the structure; an alias (*a) may not appear inside its own anchor (&a)",
             )
+        mark = node.start_mark
+        loc = _new_loc(Loc, (self.path, mark.line + 1, mark.column + 1))
         if node.tag not in _STANDARD_TAGS:
             self.diagnostics.append(
                 diagnostic(
                     "D108",
-                    self.loc(node),
+                    loc,
                     f"YAML tag '{node.tag}' is not supported in content files",
                     hint="remove the tag; content files hold plain text, numbers, lists and mappings",
                 )
             )
         if isinstance(node, yaml.ScalarNode):
-            return self.scalar(node)
+            if node.style:
+                return YScalar(node.value, loc, node.style)
+            return YScalar(resolve_plain(node.value), loc, None)
         if isinstance(node, yaml.SequenceNode):
-            return YSeq(self.loc(node), [self.convert(item, depth + 1) for item in node.value])
+            return YSeq(loc, [self.convert(item, depth + 1) for item in node.value])
         assert isinstance(node, yaml.MappingNode)
-        return self.mapping(node, depth)
+        return self.mapping(node, loc, depth)
 
-    def scalar(self, node: yaml.ScalarNode) -> YScalar:
-        style = node.style or None
-        if style is None:
-            return YScalar(resolve_plain(node.value), self.loc(node), None)
-        return YScalar(node.value, self.loc(node), style)
-
-    def mapping(self, node: yaml.MappingNode, depth: int) -> YMap:
-        result = YMap(self.loc(node))
+    def mapping(self, node: yaml.MappingNode, loc: Loc, depth: int) -> YMap:
+        path = self.path
+        entries: dict[str, tuple[YScalar, YNode]] = {}
         for key_node, value_node in node.value:
             if not isinstance(key_node, yaml.ScalarNode):
                 self.diagnostics.append(
@@ -283,14 +293,16 @@ class _Converter:
                     )
                 )
                 continue
-            key = YScalar(key_node.value, self.loc(key_node), key_node.style or None)
-            if key.value in result.entries:
-                first = result.entries[str(key.value)][0].loc
+            mark = key_node.start_mark
+            name = key_node.value
+            key = YScalar(name, _new_loc(Loc, (path, mark.line + 1, mark.column + 1)), key_node.style or None)
+            if name in entries:
+                first = entries[name][0].loc
                 self.diagnostics.append(
                     diagnostic(
                         "D102",
                         key.loc,
-                        f"duplicate key '{key.value}' (first defined at line {first.line})",
+                        f"duplicate key '{name}' (first defined at line {first.line})",
                         hint="rename one of them or merge them; YAML keeps only the last one",
                         related=(first,),
                     )
@@ -300,9 +312,7 @@ class _Converter:
                 value = self.convert(value_node, depth + 1)
             except _TooComplexError as exc:
                 if depth == 0:
-                    raise _TooComplexError(
-                        key.loc, exc.message, exc.hint, f"the value of '{key.value}'"
-                    ) from None
+                    raise _TooComplexError(key.loc, exc.message, exc.hint, f"the value of '{name}'") from None
                 raise
-            result.entries[str(key.value)] = (key, value)
-        return result
+            entries[name] = (key, value)
+        return YMap(loc, entries)

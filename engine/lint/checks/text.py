@@ -18,6 +18,13 @@ MESSAGE_LIMIT = 4096
 CAPTION_LIMIT = 1024
 BUTTON_LIMIT = 64
 MAX_BUTTONS = 8
+# The lowest length limit checked below for each kind of text (titles have none).
+_SMALLEST_LIMIT = {
+    "message": MESSAGE_LIMIT,
+    "text": MESSAGE_LIMIT,
+    "caption": CAPTION_LIMIT,
+    "button": BUTTON_LIMIT,
+}
 
 
 def player_texts(content: Content) -> Iterator[tuple[Text, str]]:
@@ -71,6 +78,11 @@ def texts(project: Project) -> Iterator[Diagnostic]:
             for problem in check_html(value):
                 where = inside(content, loc, value, problem.offset)
                 yield diagnostic("D502", where, problem.message, hint=problem.hint)
+            # Telegram counts at most two UTF-16 units per character written (tags and entities only
+            # shorten the visible text), so a short text needs no counting: most texts at 100k scenes.
+            limit = _SMALLEST_LIMIT.get(kind)
+            if limit is None or len(value) * 2 <= limit:
+                continue
             length = telegram_length(value)
             if length > MESSAGE_LIMIT and kind in ("message", "caption", "text"):
                 yield diagnostic(
