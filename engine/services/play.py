@@ -205,12 +205,12 @@ class PlayService:
         bundle = self.content.current()  # the release this decision runs on, start to finish
         now = self.clock.now()
         async with self.db.transaction() as conn:
-            row = await self.store.lock(conn, user_id)
+            row, fresh = await self.store.lock_and_mark(conn, user_id, update_id, now)
             if row is None:
                 return Decision("unknown_user")
             if row.banned:
                 return Decision("banned")
-            if update_id is not None and not await self.store.mark_update(conn, update_id, user_id, now):
+            if not fresh:
                 return self._current(row, bundle, now, "duplicate")
             if nonce is not None and row.nonce != nonce:
                 return self._current(row, bundle, now, "stale", stale_message=True)

@@ -208,6 +208,16 @@ class PlayerStore:
     async def read(self, conn: AsyncConnection, user_id: int) -> PlayerRow | None:
         return _player((await conn.execute(_READ, {"uid": user_id})).first())
 
+    async def lock_and_mark(
+        self, conn: AsyncConnection, user_id: int, update_id: int | None, now: datetime
+    ) -> tuple[PlayerRow | None, bool]:
+        """Lock the player, then record ``update_id`` as processed unless the player is unknown or
+        banned: (the row, False if the update was already processed). What a decision does first."""
+        row = await self.lock(conn, user_id)
+        if row is None or row.banned or update_id is None:
+            return row, True
+        return row, await self.mark_update(conn, update_id, user_id, now)
+
     async def mark_update(self, conn: AsyncConnection, update_id: int, user_id: int, now: datetime) -> bool:
         """Record a Telegram update id; False if it was already processed (a replay)."""
         stmt = (
