@@ -19,7 +19,6 @@ from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
-from aiogram.webhook.aiohttp_server import SimpleRequestHandler
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
@@ -28,7 +27,7 @@ from bot.i18n import make_i18n
 from bot.metrics import Metrics
 from bot.middlewares import FloodGuard, LanguageCache, LocaleMiddleware, ObserveUpdates
 from bot.routers import account, admin, chapters, errors, fallback, profile, shop, story
-from bot.tuning import JsonBodySession, freeze_startup_objects, pin_api_response_types
+from bot.tuning import JsonBodySession, JsonReplyHandler, freeze_startup_objects, pin_api_response_types
 from bot.views import MediaCache
 from engine.services.accounts import AccountService
 from engine.services.admin import AdminService
@@ -101,8 +100,10 @@ def build_dispatcher(runtime: BotRuntime, bot: Bot) -> tuple[Dispatcher, Broadca
     guard = FloodGuard(runtime.metrics)
     dp.message.outer_middleware(guard)
     dp.callback_query.outer_middleware(guard)
+    # Story first: nearly every update is a story tap or reply, and each router before the one that
+    # handles an update costs it an observer, its middleware chain and its filters. The errors
+    # router only observes errors, which aiogram propagates separately, so its place does not matter.
     dp.include_routers(
-        errors.router,
         story.router,
         chapters.router,
         profile.router,
@@ -110,6 +111,7 @@ def build_dispatcher(runtime: BotRuntime, bot: Bot) -> tuple[Dispatcher, Broadca
         shop.router,
         admin.router,
         fallback.router,
+        errors.router,
     )
     return dp, broadcaster
 
@@ -174,7 +176,7 @@ async def serve(settings: Settings) -> None:
     app = web.Application()
     probes(runtime, app)
     if settings.webhook_url:
-        handler = SimpleRequestHandler(
+        handler = JsonReplyHandler(
             dispatcher=dp, bot=bot, handle_in_background=False, secret_token=settings.webhook_secret
         )
         handler.register(app, path=urlparse(settings.webhook_url).path or "/")
