@@ -23,8 +23,8 @@ from typing import Any, ClassVar
 
 import aiogram.methods
 from aiogram import Bot
-from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.default import Default
+from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.methods.base import Response, TelegramMethod
 from aiogram.types import InputFile
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler

@@ -321,15 +321,23 @@ class PlayService:
             ],
             bonds={c: b for c, b in after.bonds.items() if before.bonds.get(c) != b},
             touch=last_seen is None or now - last_seen > TOUCH_AFTER,
+            progress=_progress(step, before),
         )
         await self.store.commit_decision(conn, write)
-        for event in step.events:
-            if (
-                event.type == "scene_entered"
-                and event.chapter
-                and (event.chapter != before.chapter or not before.scene)
-            ):
-                await self.store.progress(conn, uid, event.chapter, now)
-            elif event.type == "ending_reached" and event.chapter:
-                ending = str(event.data.get("ending", ""))
-                await self.store.progress(conn, uid, event.chapter, now, completed=True, ending=ending)
+
+
+def _progress(step: Step, before: PlayerState) -> list[dict[str, Any]]:
+    """Chapter progress rows the step's events call for, one per chapter (entered, or completed with
+    its ending: a completion wins over an entry into the same chapter, as applying them in turn did)."""
+    rows: dict[str, dict[str, Any]] = {}
+    for event in step.events:
+        if (
+            event.type == "scene_entered"
+            and event.chapter
+            and (event.chapter != before.chapter or not before.scene)
+        ):
+            rows.setdefault(event.chapter, {"chapter": event.chapter, "completed": False, "ending": None})
+        elif event.type == "ending_reached" and event.chapter:
+            ending = str(event.data.get("ending", ""))
+            rows[event.chapter] = {"chapter": event.chapter, "completed": True, "ending": ending}
+    return list(rows.values())

@@ -2,10 +2,10 @@
 
 Measured on this 2-core machine (bench/decisions.py) the portable one-statement-per-table path spends
 most of its time in per-statement client overhead. Here the decision's lock, read and processed-update
-mark are one statement and its writes one data-modifying CTE, both run on the transaction's own asyncpg
-connection (so they stay inside the transaction :meth:`Database.transaction` began) with asyncpg's
-prepared-statement cache: with BEGIN and COMMIT, four round trips per decision. Behaviour is identical:
-the same test suite runs against both stores.
+mark are one statement and its writes (chapter progress included) one data-modifying CTE, both run on
+the transaction's own asyncpg connection (so they stay inside the transaction
+:meth:`Database.transaction` began) with asyncpg's prepared-statement cache: with BEGIN and COMMIT,
+four round trips per decision. Behaviour is identical: the same test suite runs against both stores.
 """
 
 from __future__ import annotations
@@ -97,6 +97,13 @@ WITH st AS (
     ON CONFLICT (user_id, character) DO UPDATE SET bond = EXCLUDED.bond, updated_at = EXCLUDED.updated_at
 ), tu AS (
     UPDATE users SET last_seen_at = $8 WHERE id = $1 AND $24::boolean
+), pr AS (
+    INSERT INTO user_story_progress (user_id, chapter, started_at, completed_at, ending)
+    SELECT $1, x.chapter, $8, CASE WHEN x.completed THEN $8 END, x.ending
+    FROM jsonb_to_recordset($25::jsonb) AS x(chapter text, completed boolean, ending text)
+    ON CONFLICT (user_id, chapter) DO UPDATE
+        SET completed_at = EXCLUDED.completed_at, ending = EXCLUDED.ending
+        WHERE EXCLUDED.completed_at IS NOT NULL
 )
 SELECT 1
 """
@@ -179,6 +186,7 @@ class PostgresPlayerStore(PlayerStore):
             _dumps(write.achievements),
             _dumps(write.bonds),
             write.touch,
+            _dumps(write.progress),
         )
 
 

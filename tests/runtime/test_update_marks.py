@@ -1,11 +1,13 @@
 """When a decision records its Telegram ``update_id`` as processed: after the player's lock is held and
-only for a player who exists and is not banned. On PostgreSQL the lock, the read and the mark are one
-statement (engine/store/players_pg.py); these pin that it behaves like the separate steps did."""
+only for a player who exists and is not banned; and its chapter progress rows. On PostgreSQL the lock,
+the read and the mark are one statement and progress is part of the write statement
+(engine/store/players_pg.py); these pin that both stores behave like the separate steps did."""
 
 from __future__ import annotations
 
 import asyncio
 import itertools
+from datetime import datetime
 
 import sqlalchemy as sa
 
@@ -14,8 +16,14 @@ from engine.services.clock import FixedClock
 from engine.services.content import StaticContent
 from engine.services.play import PlayService
 from engine.store.database import Database
-from engine.store.players import UserInfo
-from engine.store.tables import player_states, processed_updates, user_gamification, users
+from engine.store.players import DecisionWrite, UserInfo
+from engine.store.tables import (
+    player_states,
+    processed_updates,
+    user_gamification,
+    user_story_progress,
+    users,
+)
 
 ANA = UserInfo(7, "Ana", language="es")
 
@@ -92,3 +100,68 @@ async def test_a_player_erased_while_their_decision_waits_leaves_no_mark(
         await eraser.execute(sa.delete(users).where(users.c.id == ANA.id))
     assert (await decision).outcome == "unknown_user"
     assert await marks(database) == set()
+
+
+async def test_chapter_progress_rows_written_with_the_decision(
+    database: Database, example_bundle: Bundle
+) -> None:
+    """Entering a chapter records it once; completing it records the ending; a later entry keeps both."""
+    play = service(database, example_bundle)
+    await play.start(ANA, update_id=1)
+    clock = FixedClock()
+
+    async def commit(*progress: dict[str, object]) -> None:
+        async with database.transaction() as conn:
+            row = await play.store.read(conn, ANA.id)
+            assert row is not None and row.state is not None and row.scene and row.turn is not None
+            decision = {"action": "continue", "chapter": "c", "scene": row.scene, "choice": None}
+            await play.store.commit_decision(
+                conn,
+                DecisionWrite(
+                    user_id=ANA.id,
+                    is_new_state=False,
+                    release=row.release or "",
+                    scene=row.scene,
+                    turn=row.turn,
+                    nonce="n",
+                    state=row.state,
+                    now=clock.now(),
+                    gamification=None,
+                    decision={**decision, "turn": row.turn},
+                    ledger=[],
+                    events=[],
+                    achievements=[],
+                    bonds={},
+                    touch=False,
+                    progress=list(progress),
+                ),
+            )
+        clock.advance(minutes=1)
+
+    async def progress() -> dict[str, tuple[datetime, bool, str | None]]:
+        async with database.connect() as conn:
+            rows = await conn.execute(
+                sa.select(
+                    user_story_progress.c.chapter,
+                    user_story_progress.c.started_at,
+                    user_story_progress.c.completed_at,
+                    user_story_progress.c.ending,
+                ).where(user_story_progress.c.user_id == ANA.id)
+            )
+            return {r.chapter: (r.started_at, r.completed_at is not None, r.ending) for r in rows}
+
+    started = await progress()
+    await commit({"chapter": "dos", "completed": False, "ending": None})
+    entered = (await progress())["dos"]
+    assert entered[1:] == (False, None)
+    await commit({"chapter": "dos", "completed": False, "ending": None})  # entered again: unchanged
+    assert (await progress())["dos"] == entered
+    await commit({"chapter": "dos", "completed": True, "ending": "good"})
+    assert (await progress())["dos"] == (entered[0], True, "good")
+    await commit(
+        {"chapter": "dos", "completed": False, "ending": None},
+        {"chapter": "tres", "completed": True, "ending": "bad"},
+    )
+    after = await progress()
+    assert after["dos"] == (entered[0], True, "good") and after["tres"][1:] == (True, "bad")
+    assert {k: v for k, v in after.items() if k not in ("dos", "tres")} == started
