@@ -17,12 +17,16 @@ real updates to their webhook with the secret header.
   a scene-sized message with three buttons (so both parse updates of the same size). Measured inline
   (our mode) and in aiogram's default background mode (HTTP 200 before handling).
 
-Every callback query must be answered exactly once (answerCallbackQuery calls seen by the fake).
+The three servers run side by side and are timed in turn, ``--rounds`` times (each round: Diana, then
+the two baselines, each player taking its share of the ``--presses``): the other work on the machine
+drifts over a run, and alternating spreads that drift over all three; the ratio is also printed per
+round. Every callback query must be answered exactly once (answerCallbackQuery calls seen by the fake).
 Latency is the webhook POST's round trip as the client sees it: inline, that includes the handler's
 database transaction and its calls back to the Bot API. Goal (issue 7): Diana inline >= 40% of the
 inline baseline's throughput, p99 < 100 ms.
 
-    .venv/bin/python bench/webhook.py [--players 3000] [--presses 8] [--concurrency 64] [--profile FILE]
+    .venv/bin/python bench/webhook.py [--players 3000] [--presses 8] [--rounds 4] [--concurrency 64]
+                                      [--profile FILE.prof | FILE.txt]
 """
 
 from __future__ import annotations
@@ -31,10 +35,12 @@ import argparse
 import asyncio
 import os
 import re
+import statistics
 import sys
 import time
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -54,6 +60,7 @@ from tests.telegram.harness import (
     SECRET_HEADER,
     VIEW_METHODS,
     WEBHOOK_PATH,
+    RunningBot,
     as_message,
     bot_env,
     free_port,
@@ -219,12 +226,105 @@ def row(name: str, load: Load, kinds: tuple[str, ...] | None = None) -> dict[str
     return result
 
 
+class Phases:
+    """One server's timed phases, added up over the rounds (each round times every server once)."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.total = Load()
+        self.server = self.busy = self.machine = 0.0
+        self.rates: list[float] = []  # updates/s of each round
+
+    def add(self, load: Load, meter: Meter) -> None:
+        for kind, values in load.latencies.items():
+            self.total.latencies.setdefault(kind, []).extend(values)
+        for status, count in load.statuses.items():
+            self.total.statuses[status] = self.total.statuses.get(status, 0) + count
+        self.total.callback_ids.extend(load.callback_ids)
+        self.total.elapsed += load.elapsed
+        self.total.cpu += load.cpu
+        self.server += meter.server
+        self.busy += meter.busy
+        self.machine += meter.total
+        self.rates.append(sum(load.statuses.values()) / load.elapsed if load.elapsed else 0.0)
+
+    def result(self, fake: FakeTelegram) -> dict[str, Any]:
+        load = self.total
+        meter = Meter(0, self.server, self.busy, self.machine)
+        once, unanswered = answered(fake, load.callback_ids)
+        result = row(self.name, load)
+        result.update(meter.per_update(load))
+        result.update(
+            updates=sum(load.statuses.values()),
+            statuses={str(k): v for k, v in load.statuses.items()},
+            callbacks=len(load.callback_ids),
+            answered_once=once,
+            unanswered=unanswered,
+            round_rates=[round(rate, 1) for rate in self.rates],
+        )
+        return result
+
+
 # -- Diana ------------------------------------------------------------------------------------------
 
 
-async def bench_diana(
-    schema: str, players: list[int], presses: int, concurrency: int, profile: Path | None = None
-) -> dict[str, Any]:
+class Diana:
+    """The real bot on PostgreSQL, started once; each :meth:`phase` has every player take its turns."""
+
+    def __init__(self, fake: FakeTelegram, running: RunningBot, hook: Webhook, concurrency: int) -> None:
+        self.fake, self.running, self.hook, self.concurrency = fake, running, hook, concurrency
+        self.screens: dict[int, Call] = {}
+        self.phases = Phases("diana (inline, PG)")
+        self.started = Load()
+
+        def remember(call: Call) -> None:  # the message holding each player's current scene
+            if call.method in VIEW_METHODS and call.ok and call.chat_id is not None:
+                self.screens[call.chat_id] = call
+
+        fake.listeners.append(remember)
+
+    async def start(self, uid: int) -> tuple[str, int, float, str | None]:
+        status, seconds = await self.hook.post(message_update(self.fake.new_update_id(), uid, "/start"))
+        return "start", status, seconds, None
+
+    async def press(self, uid: int) -> tuple[str, int, float, str | None]:
+        screen = self.screens[uid]
+        choices = [data for label, data in story_buttons(screen) if is_open(label)]
+        update_id = self.fake.new_update_id()
+        if not choices:  # the mood scene waits for words
+            status, seconds = await self.hook.post(message_update(update_id, uid, MOOD_REPLY))
+            return "message", status, seconds, None
+        update = callback_update(update_id, uid, choices[0].pack(), as_message(screen, uid))
+        status, seconds = await self.hook.post(update)
+        return "callback_query", status, seconds, update["callback_query"]["id"]
+
+    async def warm_up(self, players: list[int]) -> None:
+        self.started = await run_players(players, 1, self.concurrency, self.start)
+        assert len(self.screens) == len(players), f"{len(players) - len(self.screens)} players saw no scene"
+
+    async def phase(self, players: list[int], turns: int) -> None:
+        with Meter(self.running.process.pid) as meter:
+            load = await run_players(players, turns, self.concurrency, self.press)
+        self.phases.add(load, meter)
+
+    async def result(self) -> dict[str, Any]:
+        _, metrics = await self.running.get("/metrics")
+        result = self.phases.result(self.fake)
+        load = self.phases.total
+        result["callbacks_only"] = row("  of which button presses", load, ("callback_query",))
+        result["start"] = row("  /start (not in the ratio)", self.started)
+        result.update(
+            applied=int(metric(metrics, 'diana_decisions_total{outcome="applied"}')),
+            decisions=int(metric(metrics, "diana_decisions_total")),
+            throttled=int(metric(metrics, "diana_throttled_total")),
+            errors=int(metric(metrics, "diana_errors_total")),
+            tracebacks=sum(1 for line in self.running.lines if line.startswith("Traceback")),
+        )
+        return result
+
+
+@asynccontextmanager
+async def diana_server(schema: str, concurrency: int, profile: Path | None) -> AsyncIterator[Diana]:
     url = PG.replace("postgresql://", "postgresql+asyncpg://")
     database = create_database(url, schema=schema, pool_size=2)
     await upgrade(database)
@@ -232,13 +332,6 @@ async def bench_diana(
     await database.close()
 
     fake = FakeTelegram()
-    screens: dict[int, Call] = {}
-
-    def remember(call: Call) -> None:  # the message holding each player's current scene
-        if call.method in VIEW_METHODS and call.ok and call.chat_id is not None:
-            screens[call.chat_id] = call
-
-    fake.listeners.append(remember)
     await fake.start()
     port = free_port()
     env = bot_env(
@@ -252,55 +345,17 @@ async def bench_diana(
     command = serve_command()
     if profile is not None:
         command = [sys.executable, "-m", "bench.support.profiled_serve", str(profile)]
-    # a profiled server takes a while to write its report when it stops
-    async with launch(command, env, fake, port, "webhook", stop_timeout=300) as running:
-        running.output.watching = False
-        hook = Webhook(port, concurrency, fake)
-        try:
-
-            async def start(uid: int) -> tuple[str, int, float, str | None]:
-                status, seconds = await hook.post(message_update(fake.new_update_id(), uid, "/start"))
-                return "start", status, seconds, None
-
-            async def press(uid: int) -> tuple[str, int, float, str | None]:
-                screen = screens[uid]
-                choices = [data for label, data in story_buttons(screen) if is_open(label)]
-                update_id = fake.new_update_id()
-                if not choices:  # the mood scene waits for words
-                    status, seconds = await hook.post(message_update(update_id, uid, MOOD_REPLY))
-                    return "message", status, seconds, None
-                update = callback_update(update_id, uid, choices[0].pack(), as_message(screen, uid))
-                status, seconds = await hook.post(update)
-                return "callback_query", status, seconds, update["callback_query"]["id"]
-
-            started = await run_players(players, 1, concurrency, start)
-            assert len(screens) == len(players), f"{len(players) - len(screens)} players saw no scene"
-            with Meter(running.process.pid) as meter:
-                load = await run_players(players, presses, concurrency, press)
-            _, metrics = await running.get("/metrics")
-        finally:
-            await hook.close()
-        bot_lines = running.lines
-    await fake.stop()
-
-    once, unanswered = answered(fake, load.callback_ids)
-    result = row("diana (inline, PG)", load)
-    result["callbacks_only"] = row("  of which button presses", load, ("callback_query",))
-    result["start"] = row("  /start (not in the ratio)", started)
-    result.update(meter.per_update(load))
-    result.update(
-        updates=sum(load.statuses.values()),
-        statuses={str(k): v for k, v in load.statuses.items()},
-        callbacks=len(load.callback_ids),
-        answered_once=once,
-        unanswered=unanswered,
-        applied=int(metric(metrics, 'diana_decisions_total{outcome="applied"}')),
-        decisions=int(metric(metrics, "diana_decisions_total")),
-        throttled=int(metric(metrics, "diana_throttled_total")),
-        errors=int(metric(metrics, "diana_errors_total")),
-        tracebacks=sum(1 for line in bot_lines if line.startswith("Traceback")),
-    )
-    return result
+    try:
+        # a profiled server takes a while to write its report when it stops
+        async with launch(command, env, fake, port, "webhook", stop_timeout=300) as running:
+            running.output.watching = False
+            hook = Webhook(port, concurrency, fake)
+            try:
+                yield Diana(fake, running, hook, concurrency)
+            finally:
+                await hook.close()
+    finally:
+        await fake.stop()
 
 
 def scene_message(user_id: int) -> dict[str, Any]:
@@ -323,9 +378,47 @@ def scene_message(user_id: int) -> dict[str, Any]:
 # -- baseline ---------------------------------------------------------------------------------------
 
 
-async def bench_baseline(
-    players: list[int], presses: int, concurrency: int, *, background: bool
-) -> dict[str, Any]:
+class Baseline:
+    """The bare aiogram app, started once; each :meth:`phase` sends as many callback queries."""
+
+    def __init__(
+        self, fake: FakeTelegram, running: RunningBot, hook: Webhook, concurrency: int, background: bool
+    ) -> None:
+        self.fake, self.running, self.hook, self.concurrency = fake, running, hook, concurrency
+        self.background = background
+        self.phases = Phases("baseline (background)" if background else "baseline (inline)")
+        self.sent = 0  # callback queries posted so far, warm-up included
+
+    async def press(self, uid: int) -> tuple[str, int, float, str | None]:
+        update = callback_update(self.fake.new_update_id(), uid, "p:AbCdEfGh:c:0", scene_message(uid))
+        status, seconds = await self.hook.post(update)
+        self.sent += 1
+        return "callback_query", status, seconds, update["callback_query"]["id"]
+
+    async def settle(self) -> None:
+        """In background mode the 200s came first: wait for the answers that follow them."""
+        if self.background:
+            await self.fake.wait_for(
+                "answerCallbackQuery", lambda _: len(self.fake.answered) >= self.sent, timeout=120
+            )
+
+    async def warm_up(self, players: list[int]) -> None:
+        await run_players(players[: max(1, len(players) // 4)], 1, self.concurrency, self.press)
+        await self.settle()
+
+    async def phase(self, players: list[int], turns: int) -> None:
+        with Meter(self.running.process.pid) as meter:
+            load = await run_players(players, turns, self.concurrency, self.press)
+        await self.settle()
+        self.phases.add(load, meter)
+
+    async def result(self) -> dict[str, Any]:
+        assert self.running.process.poll() is None, "\n".join(self.running.lines[-20:])
+        return self.phases.result(self.fake)
+
+
+@asynccontextmanager
+async def baseline_server(concurrency: int, *, background: bool) -> AsyncIterator[Baseline]:
     fake = FakeTelegram()
     await fake.start()
     port = free_port()
@@ -340,45 +433,24 @@ async def bench_baseline(
         "PYTHONUNBUFFERED": "1",
     }
     command = [sys.executable, "-m", "bench.support.baseline_bot"]
-    async with launch(command, env, fake, port, "webhook") as running:
-        running.output.watching = False
-        hook = Webhook(port, concurrency, fake)
-        try:
-
-            async def press(uid: int) -> tuple[str, int, float, str | None]:
-                update = callback_update(fake.new_update_id(), uid, "p:AbCdEfGh:c:0", scene_message(uid))
-                status, seconds = await hook.post(update)
-                return "callback_query", status, seconds, update["callback_query"]["id"]
-
-            await run_players(players[: max(1, len(players) // 4)], 1, concurrency, press)  # warm up
-            with Meter(running.process.pid) as meter:
-                load = await run_players(players, presses, concurrency, press)
-            if background:  # the 200s came first: wait for the answers that follow them
-                answers = len(load.callback_ids)
-                await fake.wait_for(
-                    "answerCallbackQuery",
-                    lambda _: len(fake.answered) >= answers + len(players) // 4,
-                    timeout=120,
-                )
-        finally:
-            await hook.close()
-        assert running.process.poll() is None, "\n".join(running.lines[-20:])
-    await fake.stop()
-    once, unanswered = answered(fake, load.callback_ids)
-    name = "baseline (background)" if background else "baseline (inline)"
-    result = row(name, load)
-    result.update(meter.per_update(load))
-    result.update(
-        updates=sum(load.statuses.values()),
-        statuses={str(k): v for k, v in load.statuses.items()},
-        callbacks=len(load.callback_ids),
-        answered_once=once,
-        unanswered=unanswered,
-    )
-    return result
+    try:
+        async with launch(command, env, fake, port, "webhook") as running:
+            running.output.watching = False
+            hook = Webhook(port, concurrency, fake)
+            try:
+                yield Baseline(fake, running, hook, concurrency, background)
+            finally:
+                await hook.close()
+    finally:
+        await fake.stop()
 
 
 # -- main -------------------------------------------------------------------------------------------
+
+
+def spread(values: list[float]) -> str:
+    ordered = sorted(values)
+    return f"{ordered[0]:.2f}-{ordered[-1]:.2f} (median {statistics.median(ordered):.2f})"
 
 
 async def main() -> None:
@@ -386,60 +458,102 @@ async def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--players", type=int, default=3000)
-    parser.add_argument("--presses", type=int, default=8, help="timed updates per player")
+    parser.add_argument("--presses", type=int, default=8, help="timed updates per player, over all rounds")
+    parser.add_argument(
+        "--rounds", type=int, default=4, help="times each server in turn this many times (load drifts)"
+    )
     parser.add_argument("--concurrency", type=int, default=64)
-    parser.add_argument("--profile", type=Path, help="run the bot under pyinstrument, report to this file")
+    parser.add_argument(
+        "--profile", type=Path, help="profile the bot: FILE.prof cProfile, else pyinstrument text"
+    )
     args = parser.parse_args()
     players = list(range(10_000_001, 10_000_001 + args.players))
+    turns = [
+        args.presses // args.rounds + (1 if r < args.presses % args.rounds else 0) for r in range(args.rounds)
+    ]
     load_before = os.getloadavg()
     schema = f"bench_{uuid.uuid4().hex[:8]}"
     admin = await asyncpg.connect(PG)
     await admin.execute(f"CREATE SCHEMA {schema}")
     try:
-        diana = await bench_diana(schema, players, args.presses, args.concurrency, args.profile)
+        async with (
+            diana_server(schema, args.concurrency, args.profile) as diana,
+            baseline_server(args.concurrency, background=False) as inline,
+            baseline_server(args.concurrency, background=True) as background,
+        ):
+            await diana.warm_up(players)
+            await inline.warm_up(players)
+            await background.warm_up(players)
+            ratios: list[float] = []
+            for count in turns:
+                if count == 0:
+                    continue
+                await diana.phase(players, count)
+                await inline.phase(players, count)
+                await background.phase(players, count)
+                ratios.append(diana.phases.rates[-1] / inline.phases.rates[-1])
+            results = (await diana.result(), await inline.result(), await background.result())
     finally:
         await admin.execute(f"DROP SCHEMA {schema} CASCADE")
         await admin.close()
-    inline = await bench_baseline(players, args.presses, args.concurrency, background=False)
-    background = await bench_baseline(players, args.presses, args.concurrency, background=True)
+    diana_result, inline_result, background_result = results
     load_after = os.getloadavg()
 
     print(
-        f"{args.players} players, {args.concurrency} concurrent clients, {args.presses} timed updates each; "
-        f"load average {load_before[0]:.2f} before, {load_after[0]:.2f} after (2 cores)"
+        f"{args.players} players, {args.concurrency} concurrent clients, {args.presses} timed updates each "
+        f"in {len(ratios)} rounds (each round times diana, then the baselines); load average "
+        f"{load_before[0]:.2f} before, {load_after[0]:.2f} after (2 cores)"
     )
-    for result in (diana, diana["callbacks_only"], diana["start"], inline, background):
+    for result in (
+        diana_result,
+        diana_result["callbacks_only"],
+        diana_result["start"],
+        inline_result,
+        background_result,
+    ):
         show(result)
-    ratio = diana["per_second"] / inline["per_second"]
-    ratio_background = diana["per_second"] / background["per_second"]
-    print(f"diana / baseline (inline) throughput: {ratio:.2f}   (vs background: {ratio_background:.2f})")
-    for result in (diana, inline, background):
+    ratio = diana_result["per_second"] / inline_result["per_second"]
+    ratio_background = diana_result["per_second"] / background_result["per_second"]
+    print(
+        f"diana / baseline (inline) throughput: {ratio:.2f}   (vs background: {ratio_background:.2f}); "
+        f"by round: {spread(ratios)}"
+    )
+    for result in results:
         print(
             f"{result['name']:<28} server CPU {result['server_cpu_ms_per_update']:.2f} ms/update "
             f"({result['server_cpu_share']:.0%} of a core); load generator + fake API "
             f"{result['client_cpu_share']:.0%} of a core; machine {result['machine_busy']:.0%} busy"
         )
-    for result in (diana, inline, background):
+    for result in results:
         print(
             f"{result['name']:<28} answered once {result['answered_once']}/{result['callbacks']}, "
             f"unanswered {result['unanswered']}, HTTP {result['statuses']}"
         )
     print(
-        f"diana: {diana['applied']} decisions applied of {diana['decisions']}, "
-        f"throttled {diana['throttled']}, errors {diana['errors']}, tracebacks {diana['tracebacks']}"
+        f"diana: {diana_result['applied']} decisions applied of {diana_result['decisions']}, "
+        f"throttled {diana_result['throttled']}, errors {diana_result['errors']}, "
+        f"tracebacks {diana_result['tracebacks']}"
     )
-    goal = ratio >= 0.4 and diana["p99_ms"] < 100
+    little = args.concurrency / diana_result["per_second"] * 1000 if diana_result["per_second"] else 0.0
+    print(
+        f"Little's law: {args.concurrency} in flight at {diana_result['per_second']:.0f}/s is "
+        f"{little:.0f} ms each on average; p99 < 100 ms at this concurrency needs well over "
+        f"{args.concurrency * 10}/s"
+    )
+    goal = ratio >= 0.4 and diana_result["p99_ms"] < 100
     print(f"goal (>= 40% of the inline baseline and p99 < 100 ms): {'met' if goal else 'NOT met'}")
     closing_line(
         {
             "benchmark": "webhook",
             "players": args.players,
             "concurrency": args.concurrency,
+            "rounds": len(ratios),
             "load_average": [round(load_before[0], 2), round(load_after[0], 2)],
-            "diana": diana,
-            "baseline_inline": inline,
-            "baseline_background": background,
+            "diana": diana_result,
+            "baseline_inline": inline_result,
+            "baseline_background": background_result,
             "ratio": round(ratio, 3),
+            "ratio_by_round": [round(r, 3) for r in ratios],
             "ratio_vs_background": round(ratio_background, 3),
             "goal_met": goal,
         }

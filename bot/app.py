@@ -20,7 +20,6 @@ from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
-from aiogram.webhook.aiohttp_server import SimpleRequestHandler
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
@@ -32,7 +31,7 @@ from bot.middlewares import FloodGuard, LanguageCache, LocaleMiddleware, Observe
 from bot.notifications import Notifier
 from bot.reminders import ReminderLoop
 from bot.routers import account, admin, card, chapters, errors, fallback, preferences, profile, shop, story
-from bot.tuning import JsonBodySession, freeze_startup_objects, pin_api_response_types
+from bot.tuning import JsonBodySession, JsonReplyHandler, freeze_startup_objects, pin_api_response_types
 from bot.views import MediaCache
 from engine.bus.boards import BoardKeys
 from engine.bus.worker import build_worker
@@ -128,8 +127,10 @@ def build_dispatcher(runtime: BotRuntime, bot: Bot) -> tuple[Dispatcher, Broadca
     guard = FloodGuard(runtime.metrics, on_burst=runtime.flags.record_flood)
     dp.message.outer_middleware(guard)
     dp.callback_query.outer_middleware(guard)
+    # Story first: nearly every update is a story tap or reply, and each router before the one that
+    # handles an update costs it an observer, its middleware chain and its filters. The errors
+    # router only observes errors, which aiogram propagates separately, so its place does not matter.
     dp.include_routers(
-        errors.router,
         story.router,
         chapters.router,
         profile.router,
@@ -140,6 +141,7 @@ def build_dispatcher(runtime: BotRuntime, bot: Bot) -> tuple[Dispatcher, Broadca
         preferences.router,
         preferences.admin_router,
         fallback.router,
+        errors.router,
     )
     return dp, broadcaster
 
@@ -236,7 +238,7 @@ async def serve(settings: Settings) -> None:
         notify = stripe_webhook.thank_player(bot, make_i18n(settings.default_locale), runtime.language)
         stripe_webhook.register(app, runtime.stripe_events, notify)
     if settings.webhook_url:
-        handler = SimpleRequestHandler(
+        handler = JsonReplyHandler(
             dispatcher=dp, bot=bot, handle_in_background=False, secret_token=settings.webhook_secret
         )
         handler.register(app, path=urlparse(settings.webhook_url).path or "/")

@@ -5,7 +5,12 @@
   class lives in reference cycles, so each garbage collection drops them and the next API call builds
   the class again: 1-8 ms of CPU, every few calls under load (a sixth of the bot's CPU in the
   benchmark, and its worst latencies). Keeping one strong reference to each makes the cache hold.
-* Requests go out as JSON bodies instead of url-encoded forms (see :class:`JsonBodySession`).
+* Requests go out as JSON bodies instead of url-encoded forms (see :class:`JsonBodySession`), and so
+  does the method a handler returns into the webhook's HTTP response (see :class:`JsonReplyHandler`).
+* A scene edited in place (:class:`EditSceneText`, the hot path's one Bot API call) is a lean
+  ``editMessageText``: its keyboard goes as plain JSON instead of pydantic button models, and the reply
+  is checked but not turned into a ``Message`` that nothing reads (each cost as much as the rest of the
+  edit).
 * ``gc.freeze()`` after start moves everything loaded at import (aiogram's and pydantic's thousands of
   models, the story bundle) out of the collector's sight, so the periodic full collection no longer
   walks millions of objects that will live as long as the process does.
@@ -14,15 +19,17 @@
 from __future__ import annotations
 
 import gc
-from typing import Any
+from typing import Any, ClassVar
 
 import aiogram.methods
 from aiogram import Bot
+from aiogram.client.default import Default
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.methods.base import Response, TelegramMethod
 from aiogram.types import InputFile
+from aiogram.webhook.aiohttp_server import SimpleRequestHandler
 from aiohttp import FormData
-from aiohttp.payload import JsonPayload
+from aiohttp.payload import JsonPayload, Payload
 
 _PINNED: list[Any] = []
 
@@ -40,7 +47,25 @@ def pin_api_response_types() -> int:
                 and returning is not None
             ):
                 _PINNED.append(Response[returning])  # type: ignore[valid-type]
+        _PINNED.append(Response[EditSceneText.__returning__])  # type: ignore[name-defined]
     return len(_PINNED)
+
+
+class EditSceneText(TelegramMethod[dict[str, Any] | bool]):
+    """``editMessageText`` of a scene: the same request as aiogram's ``EditMessageText`` (the bot's
+    default parse mode and link preview settings included), with ``reply_markup`` as the Bot API's JSON
+    and the reply checked (``ok``, or aiogram's exception for the error) but never read back."""
+
+    __returning__: ClassVar[Any] = dict[str, Any] | bool
+    __api_method__: ClassVar[str] = "editMessageText"
+
+    chat_id: int
+    message_id: int
+    text: str
+    parse_mode: str | Default | None = Default("parse_mode")
+    link_preview_options: Any = Default("link_preview")
+    disable_web_page_preview: bool | Default | None = Default("link_preview_is_disabled")
+    reply_markup: dict[str, Any] | None = None
 
 
 def freeze_startup_objects() -> None:
@@ -57,7 +82,8 @@ class JsonBodySession(AiohttpSession):
     JSON for every method except uploads, and ``json.dumps`` is C.
     """
 
-    def build_form_data(self, bot: Bot, method: TelegramMethod[Any]) -> FormData:
+    def json_body(self, bot: Bot, method: TelegramMethod[Any]) -> dict[str, Any] | None:
+        """The method's parameters as a JSON object, or None when it uploads a file."""
         files: dict[str, InputFile] = {}
         body: dict[str, Any] = {}
         for key, value in method.model_dump(warnings=False).items():
@@ -66,6 +92,28 @@ class JsonBodySession(AiohttpSession):
             # sent (answerPreCheckoutQuery's required ``ok: false`` is a refusal, not nothing).
             if prepared is not None and prepared != "":
                 body[key] = prepared
-        if files:
+        return None if files else body
+
+    def build_form_data(self, bot: Bot, method: TelegramMethod[Any]) -> FormData:
+        body = self.json_body(bot, method)
+        if body is None:
             return super().build_form_data(bot, method)
         return JsonPayload(body, dumps=self.json_dumps)  # type: ignore[return-value]  # aiohttp takes any Payload
+
+
+class JsonReplyHandler(SimpleRequestHandler):
+    """The webhook handler, answering with the handler's returned method as one JSON object.
+
+    aiogram writes that reply as multipart/form-data, and aiohttp sends a multipart body part by part:
+    five or six socket writes for a one-field answerCallbackQuery, on every tap. Telegram takes a
+    webhook reply as ``application/json`` too (``{"method": ..., ...params}``): one write. A reply with
+    a file (never ours) keeps aiogram's multipart form.
+    """
+
+    def _build_response_writer(self, bot: Bot, result: TelegramMethod[Any] | None) -> Payload:
+        session = bot.session
+        if result and isinstance(session, JsonBodySession):
+            body = session.json_body(bot, result)
+            if body is not None:
+                return JsonPayload({"method": result.__api_method__, **body}, dumps=session.json_dumps)
+        return super()._build_response_writer(bot, result)

@@ -16,7 +16,8 @@ from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.types import FSInputFile, InlineKeyboardMarkup, Message
 
-from bot.keyboards import story_keyboard
+from bot.keyboards import story_keyboard, story_keyboard_json
+from bot.tuning import EditSceneText
 from engine.content.richtext import telegram_length
 from engine.play import View
 
@@ -103,11 +104,13 @@ async def replace_view(bot: Bot, message: Message | None, view: View, nonce: str
     text = compose(view)
     if view.media is None and message.text is not None:
         try:
-            await bot.edit_message_text(
-                text=text,
-                chat_id=message.chat.id,
-                message_id=message.message_id,
-                reply_markup=story_keyboard(view, nonce),
+            await bot(
+                EditSceneText(
+                    text=text,
+                    chat_id=message.chat.id,
+                    message_id=message.message_id,
+                    reply_markup=story_keyboard_json(view, nonce),
+                )
             )
             return
         except TelegramBadRequest as exc:  # e.g. "message is not modified", or too old to edit

@@ -214,12 +214,12 @@ class PlayService:
         bundle = self.content.current()  # the release this decision runs on, start to finish
         now = self.clock.now()
         async with self.db.transaction() as conn:
-            row = await self.store.lock(conn, user_id)
+            row, fresh = await self.store.lock_and_mark(conn, user_id, update_id, now)
             if row is None:
                 return Decision("unknown_user")
             if row.banned:
                 return Decision("banned")
-            if update_id is not None and not await self.store.mark_update(conn, update_id, user_id, now):
+            if not fresh:
                 return self._current(row, bundle, now, "duplicate")
             if nonce is not None and row.nonce != nonce:
                 return self._current(row, bundle, now, "stale", stale_message=True)
@@ -341,15 +341,23 @@ class PlayService:
             ],
             bonds={c: b for c, b in after.bonds.items() if before.bonds.get(c) != b},
             touch=last_seen is None or now - last_seen > TOUCH_AFTER,
+            progress=_progress(step, before),
         )
         await self.store.commit_decision(conn, write)
-        for event in step.events:
-            if (
-                event.type == "scene_entered"
-                and event.chapter
-                and (event.chapter != before.chapter or not before.scene)
-            ):
-                await self.store.progress(conn, uid, event.chapter, now)
-            elif event.type == "ending_reached" and event.chapter:
-                ending = str(event.data.get("ending", ""))
-                await self.store.progress(conn, uid, event.chapter, now, completed=True, ending=ending)
+
+
+def _progress(step: Step, before: PlayerState) -> list[dict[str, Any]]:
+    """Chapter progress rows the step's events call for, one per chapter (entered, or completed with
+    its ending: a completion wins over an entry into the same chapter, as applying them in turn did)."""
+    rows: dict[str, dict[str, Any]] = {}
+    for event in step.events:
+        if (
+            event.type == "scene_entered"
+            and event.chapter
+            and (event.chapter != before.chapter or not before.scene)
+        ):
+            rows.setdefault(event.chapter, {"chapter": event.chapter, "completed": False, "ending": None})
+        elif event.type == "ending_reached" and event.chapter:
+            ending = str(event.data.get("ending", ""))
+            rows[event.chapter] = {"chapter": event.chapter, "completed": True, "ending": ending}
+    return list(rows.values())

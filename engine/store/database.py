@@ -41,7 +41,8 @@ class Database:
                 yield conn
             return
         async with self.engine.connect() as conn:
-            driver = (await conn.get_raw_connection()).driver_connection
+            # The checked-out connection, read without a greenlet hop (get_raw_connection() takes one).
+            driver = conn.sync_connection.connection.driver_connection if conn.sync_connection else None
             assert driver is not None
             transaction = driver.transaction()
             await transaction.start()

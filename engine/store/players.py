@@ -9,7 +9,7 @@ building per call, see ../shared/measurements.md).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
@@ -153,6 +153,8 @@ class DecisionWrite:
     achievements: list[dict[str, str]]  # achievement_id, tier
     bonds: dict[str, int]  # changed bonds only
     touch: bool  # refresh users.last_seen_at
+    # chapters entered or completed: chapter, completed, ending (at most one row per chapter)
+    progress: list[dict[str, Any]] = field(default_factory=list)
 
 
 def _player(row: Any) -> PlayerRow | None:
@@ -207,6 +209,16 @@ class PlayerStore:
 
     async def read(self, conn: AsyncConnection, user_id: int) -> PlayerRow | None:
         return _player((await conn.execute(_READ, {"uid": user_id})).first())
+
+    async def lock_and_mark(
+        self, conn: AsyncConnection, user_id: int, update_id: int | None, now: datetime
+    ) -> tuple[PlayerRow | None, bool]:
+        """Lock the player, then record ``update_id`` as processed unless the player is unknown or
+        banned: (the row, False if the update was already processed). What a decision does first."""
+        row = await self.lock(conn, user_id)
+        if row is None or row.banned or update_id is None:
+            return row, True
+        return row, await self.mark_update(conn, update_id, user_id, now)
 
     async def mark_update(self, conn: AsyncConnection, update_id: int, user_id: int, now: datetime) -> bool:
         """Record a Telegram update id; False if it was already processed (a replay)."""
@@ -299,6 +311,10 @@ class PlayerStore:
             await self.set_bonds(conn, uid, write.bonds, now)
         if write.touch:
             await conn.execute(_TOUCH_USER, {"uid": uid, "now": now})
+        for row in write.progress:
+            await self.progress(
+                conn, uid, row["chapter"], now, completed=row["completed"], ending=row["ending"]
+            )
 
     async def balance_from_ledger(self, conn: AsyncConnection, user_id: int) -> int:
         total = await conn.scalar(

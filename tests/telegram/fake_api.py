@@ -422,6 +422,10 @@ async def webhook_reply(response: ClientResponse) -> tuple[str, dict[str, Any]] 
     returns a method); Telegram then carries it out. Reads the response body either way.
     """
     body = await response.read()
+    if response.content_type == "application/json":  # Telegram takes JSON replies too
+        params = json.loads(body) if body else {}
+        method = params.pop("method", None) if isinstance(params, dict) else None
+        return (str(method), params) if method else None
     if not response.content_type.startswith("multipart/"):
         return None
     boundary = response.headers["Content-Type"].split("boundary=", 1)[1]
