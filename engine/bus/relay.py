@@ -15,21 +15,17 @@ import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
 from engine.bus.base import BusEvent, BusUnavailableError, EventBus
-from engine.services.clock import Clock, SystemClock
+from engine.services.clock import Clock, SystemClock, aware
 from engine.store.database import Database
 from engine.store.tables import outbox
 
 log = logging.getLogger("diana.bus.relay")
 o = outbox.c
-
-
-def _aware(value: datetime) -> datetime:
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,7 +87,7 @@ class Relay:
                     event_id=str(r.event_id),
                     type=str(r.type),
                     user_id=None if r.user_id is None else int(r.user_id),
-                    created_at=_aware(r.created_at),
+                    created_at=aware(r.created_at),
                     payload=dict(r.payload) if isinstance(r.payload, dict) else {},
                 )
                 for r in rows

@@ -15,13 +15,13 @@ retries, blocked bots) lives in ``bot/``.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from engine.services.clock import Clock, SystemClock
+from engine.services.clock import Clock, SystemClock, aware
 from engine.store.database import Database
 from engine.store.tables import audit_log, broadcasts, payments, story_decisions, users
 
@@ -35,13 +35,6 @@ SYSTEM_ACTOR = "system:broadcast"  # the sender finishing a broadcast: not a per
 RUNNING, DONE, CANCELLED = "running", "done", "cancelled"
 
 b = broadcasts.c
-
-
-def aware(value: datetime | None) -> datetime | None:
-    """SQLite hands timestamps back without a zone; every timestamp this project stores is UTC."""
-    if value is not None and value.tzinfo is None:
-        return value.replace(tzinfo=UTC)
-    return value
 
 
 def user_subject(user_id: int) -> str:

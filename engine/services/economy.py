@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -23,15 +23,9 @@ from engine.economy import EconomyState, level_for
 from engine.events import Event
 from engine.play import Context, PlayerState, Settled, new_state, settle
 from engine.play.state import reconcile
+from engine.services.clock import aware
 from engine.store.players import PlayerRow, PlayerStore, dialect_insert, local_day
 from engine.store.tables import claims, outbox, player_states, points_transactions, user_gamification
-
-
-def aware(value: datetime | None) -> datetime | None:
-    """SQLite hands timestamps back without a zone; every timestamp this project stores is UTC."""
-    if value is not None and value.tzinfo is None:
-        return value.replace(tzinfo=UTC)
-    return value
 
 
 def is_vip(row: PlayerRow, now: datetime) -> bool:

@@ -22,8 +22,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from engine.services.clock import Clock, SystemClock
-from engine.services.economy import aware
+from engine.services.clock import Clock, SystemClock, aware
 from engine.store.database import Database
 from engine.store.players import dialect_insert, local_day
 from engine.store.tables import claims, flood_rejections, points_transactions, users

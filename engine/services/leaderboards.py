@@ -24,17 +24,13 @@ from engine.bus.base import BusEvent
 from engine.bus.boards import BoardKeys, completion_score, iso_week, member, user_of
 from engine.bus.consumers import LeaderboardConsumer, leaderboard_ops
 from engine.bus.once import DEDUPE_TTL
-from engine.services.clock import Clock, SystemClock
+from engine.services.clock import Clock, SystemClock, aware
 from engine.services.profile import ProfileService
 from engine.store.database import Database
 from engine.store.tables import outbox, points_transactions, user_gamification, user_story_progress, users
 
 log = logging.getLogger("diana.leaderboards")
 g, u, pt, sp, o = user_gamification.c, users.c, points_transactions.c, user_story_progress.c, outbox.c
-
-
-def _aware(value: datetime) -> datetime:
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
 @dataclass(frozen=True, slots=True)
@@ -248,7 +244,7 @@ class LeaderboardService:
             )
             if listed_only:
                 stmt = stmt.join(users, u.id == sp.user_id).where(u.banned.is_(False))
-            rows = [(int(a), completion_score(_aware(b))) for a, b in (await conn.execute(stmt)).all()]
+            rows = [(int(a), completion_score(aware(b))) for a, b in (await conn.execute(stmt)).all()]
         return ranked(rows, lower_is_better=board.lower_is_better)
 
     # -- rebuilding Redis --------------------------------------------------------------------
@@ -290,7 +286,7 @@ class LeaderboardService:
                     str(r.event_id),
                     str(r.type),
                     None if r.user_id is None else int(r.user_id),
-                    _aware(r.created_at),
+                    aware(r.created_at),
                     dict(r.payload) if isinstance(r.payload, dict) else {},
                 ),
             )

@@ -16,7 +16,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from engine.services.economy import aware
+from engine.services.clock import aware
 from engine.store.database import Database
 from engine.store.tables import points_transactions, user_gamification, users
 

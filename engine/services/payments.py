@@ -35,8 +35,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from engine.content.bundle import ProductSpec
 from engine.events import Event
-from engine.services.admin import aware, user_subject, write_audit
-from engine.services.clock import Clock, SystemClock
+from engine.services.admin import user_subject, write_audit
+from engine.services.clock import Clock, SystemClock, aware
 from engine.services.content import ContentSource
 from engine.services.economy import apply_events
 from engine.store.database import Database

@@ -11,7 +11,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from engine.content.bundle import Bundle
@@ -35,7 +35,7 @@ from engine.play import (
     play,
 )
 from engine.play.messages import t
-from engine.services.clock import Clock, SystemClock
+from engine.services.clock import Clock, SystemClock, aware
 from engine.services.content import ContentSource
 from engine.services.economy import reward_referral
 from engine.store.database import Database
@@ -64,12 +64,6 @@ class Decision:
     @property
     def applied(self) -> bool:
         return self.outcome == "applied"
-
-
-def _aware(value: datetime | None) -> datetime | None:
-    if value is not None and value.tzinfo is None:
-        return value.replace(tzinfo=UTC)
-    return value
 
 
 class PlayService:
@@ -176,7 +170,7 @@ class PlayService:
 
     # -- the one transaction ---------------------------------------------------------------
     def _state(self, row: PlayerRow, bundle: Bundle, now: datetime) -> PlayerState:
-        vip_until = _aware(row.vip_until)
+        vip_until = aware(row.vip_until)
         vip = vip_until is not None and vip_until > now
         economy = EconomyState.from_dict(row.economy or {})
         if row.state is None:
@@ -296,7 +290,7 @@ class PlayService:
         choice = None
         if choice_index is not None and scene_before is not None:
             choice = scene_before.choices[choice_index].key
-        last_seen = _aware(row.last_seen_at)
+        last_seen = aware(row.last_seen_at)
         # Points earned, on the event that earned them: the leaderboards consumer adds them up.
         earned: dict[int, int] = {}
         for award in step.awards:

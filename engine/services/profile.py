@@ -10,14 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 
 from engine.economy import EconomyState, checkin, level_for
 from engine.events import Event
-from engine.services.clock import Clock, SystemClock
+from engine.services.clock import Clock, SystemClock, aware
 from engine.services.content import ContentSource
 from engine.services.economy import apply_events
 from engine.store.database import Database
@@ -31,13 +31,6 @@ from engine.store.tables import (
 )
 
 g, u = user_gamification.c, users.c
-
-
-def _aware(value: datetime | None) -> datetime | None:
-    """SQLite hands timestamps back without a zone; every timestamp this project stores is UTC."""
-    if value is not None and value.tzinfo is None:
-        return value.replace(tzinfo=UTC)
-    return value
 
 
 class UnlockedAchievement(NamedTuple):
@@ -183,7 +176,7 @@ class ProfileService:
             if row is None:
                 return None
             achievements = [
-                UnlockedAchievement(str(a), str(t), _aware(at) or now)
+                UnlockedAchievement(str(a), str(t), aware(at) or now)
                 for a, t, at in (await conn.execute(unlocked)).all()
             ]
             chapters = [str(c) for c in await conn.scalars(done)]
@@ -192,7 +185,7 @@ class ProfileService:
         spec = rewards.levels[level - 1] if len(rewards.levels) >= level else None
         following = rewards.levels[level] if len(rewards.levels) > level else None
         econ = EconomyState.from_dict(row.economy or {})
-        vip_until = _aware(row.vip_until)
+        vip_until = aware(row.vip_until)
         last = row.last_checkin
         if last is None and econ.last_checkin:
             last = date.fromisoformat(econ.last_checkin)

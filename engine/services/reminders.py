@@ -27,9 +27,9 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from engine.services.clock import Clock, SystemClock
+from engine.services.clock import Clock, SystemClock, aware
 from engine.services.content import ContentSource
-from engine.services.economy import aware, claim
+from engine.services.economy import claim
 from engine.store.database import Database
 from engine.store.players import local_day
 from engine.store.tables import (

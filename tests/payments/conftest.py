@@ -23,8 +23,7 @@ from aiohttp import web
 
 from bot.stripe_webhook import STRIPE_WEBHOOK_PATH, register
 from engine.content.bundle import Bundle
-from engine.services.admin import aware
-from engine.services.clock import FixedClock
+from engine.services.clock import FixedClock, aware
 from engine.services.content import StaticContent
 from engine.services.payments import PaymentService
 from engine.services.publish import PublishService
