@@ -32,7 +32,7 @@ from bot.notifications import Notifier
 from bot.reminders import ReminderLoop
 from bot.routers import account, admin, card, chapters, errors, fallback, preferences, profile, shop, story
 from bot.tuning import JsonBodySession, JsonReplyHandler, freeze_startup_objects, pin_api_response_types
-from bot.views import MediaCache
+from bot.views import MediaCache, send_view
 from engine.bus.boards import BoardKeys
 from engine.bus.worker import build_worker
 from engine.services.accounts import AccountService
@@ -235,7 +235,15 @@ async def serve(settings: Settings) -> None:
     app = web.Application()
     probes(runtime, app)
     if runtime.stripe_events is not None:  # in webhook and polling mode: the web app runs in both
-        notify = stripe_webhook.thank_player(bot, make_i18n(settings.default_locale), runtime.language)
+
+        async def show_scene(user_id: int) -> None:
+            decision = await runtime.play.current(user_id)
+            if decision.view is not None:
+                await send_view(bot, user_id, decision.view, decision.nonce, runtime.media)
+
+        notify = stripe_webhook.thank_player(
+            bot, make_i18n(settings.default_locale), runtime.language, show_scene
+        )
         stripe_webhook.register(app, runtime.stripe_events, notify)
     if settings.webhook_url:
         handler = JsonReplyHandler(

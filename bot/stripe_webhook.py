@@ -35,9 +35,16 @@ log = logging.getLogger("diana.stripe")
 Notify = Callable[[int, GrantResult], Awaitable[None]]  # (user id, the new grant)
 
 
-def thank_player(bot: Bot, i18n: PoI18n, language: Callable[[int], Awaitable[str | None]]) -> Notify:
+def thank_player(
+    bot: Bot,
+    i18n: PoI18n,
+    language: Callable[[int], Awaitable[str | None]],
+    show_scene: Callable[[int], Awaitable[None]] | None = None,
+) -> Notify:
     """Tell the player, in their language, that the card payment went through (they come back to the
-    chat from Stripe's page and should find it there)."""
+    chat from Stripe's page and should find it there); when they paid from a VIP offer in a scene
+    (``return_to`` in the session's metadata), show them that scene again, the choice now open, as a
+    Stars purchase does."""
 
     async def notify(user_id: int, result: GrantResult) -> None:
         locale = await language(user_id)
@@ -46,6 +53,10 @@ def thank_player(bot: Bot, i18n: PoI18n, language: Callable[[int], Awaitable[str
         with i18n.context(), i18n.use_locale(locale):
             text = thanks(result)
         await bot.send_message(user_id, text)
+        payment = result.payment
+        metadata = payment.raw.get("metadata") if payment is not None else None
+        if show_scene is not None and isinstance(metadata, dict) and metadata.get("return_to"):
+            await show_scene(user_id)
 
     return notify
 

@@ -73,6 +73,7 @@ async def buy_by_card(
             description=description,
             locale=locale,
             idempotency_key=f"diana-checkout-{query.id}",
+            return_to=callback_data.return_to,
         )
     except CardPriceMissingError:
         await query.answer(_("This product is no longer available."), show_alert=True)

@@ -37,16 +37,22 @@ class CheckoutLink:
     mode: str  # "payment" | "subscription"
 
 
-def session_metadata(product: ProductSpec, *, user_id: int, release_id: int) -> dict[str, str]:
-    """What the webhook reads back (Stripe metadata values are strings)."""
+def session_metadata(
+    product: ProductSpec, *, user_id: int, release_id: int, return_to: str = ""
+) -> dict[str, str]:
+    """What the webhook reads back (Stripe metadata values are strings). ``return_to``: the player
+    bought from a scene (a VIP offer), so the scene is shown again once the payment is granted."""
     assert product.stripe_amount is not None and product.stripe_currency is not None
-    return {
+    metadata = {
         "user_id": str(user_id),
         "product_id": product.id,
         "release_id": str(release_id),
         "amount": str(product.stripe_amount),
         "currency": product.stripe_currency.lower(),
     }
+    if return_to:
+        metadata["return_to"] = return_to
+    return metadata
 
 
 def checkout_params(
@@ -59,11 +65,12 @@ def checkout_params(
     locale: str,
     success_url: str,
     cancel_url: str,
+    return_to: str = "",
 ) -> dict[str, Any]:
     """The ``POST /v1/checkout/sessions`` parameters for one product (pure: tested without Stripe)."""
     if not product.stripe_amount or not product.stripe_currency:
         raise CardPriceMissingError(f"product {product.id!r} has no card price")
-    metadata = session_metadata(product, user_id=user_id, release_id=release_id)
+    metadata = session_metadata(product, user_id=user_id, release_id=release_id, return_to=return_to)
     price_data: dict[str, Any] = {
         "currency": product.stripe_currency.lower(),
         "unit_amount": product.stripe_amount,
@@ -120,6 +127,7 @@ class StripeCheckout:
         description: str = "",
         locale: str = "auto",
         idempotency_key: str | None = None,
+        return_to: str = "",
     ) -> CheckoutLink:
         """A new session; the same ``idempotency_key`` (a tapped button's id) gets the same session back,
         so a retried tap never opens two checkouts."""
@@ -132,6 +140,7 @@ class StripeCheckout:
             locale=locale,
             success_url=self.success_url,
             cancel_url=self.cancel_url,
+            return_to=return_to,
         )
         options: dict[str, Any] = {"idempotency_key": idempotency_key} if idempotency_key else {}
         try:

@@ -83,6 +83,20 @@ async def test_the_card_button_sends_a_checkout_link_and_the_signed_event_grants
     assert await vip_until(card_bot.database, ana.id) == granted
     assert len([c for c in card_bot.fake.calls[mark:] if c.method == "sendMessage"]) == 1
 
+    # Dana buys from the VIP offer of a scene (the button carries the scene's nonce): once paid, the
+    # thanks, then the scene she was on, shown again (Ana, who bought from /shop, got only the thanks).
+    dana = Player(card_bot, 8_200_004, "es", "Dana")
+    await dana.start()
+    await dana.press(Buy(method="card", product="vip_30", return_to="scene-nonce").pack())
+    offer = list(fake_stripe.sessions.values())[-1]
+    assert offer["metadata"]["return_to"] == "scene-nonce"
+    assert "return_to" not in session["metadata"]
+    mark = len(card_bot.fake.calls)
+    assert await post_event(card_bot, completed(offer)) == 200
+    sent = [c for c in card_bot.fake.calls[mark:] if c.chat_id == dana.id and c.method.startswith("send")]
+    assert sent[0].text.startswith("💎 ¡Gracias! Eres VIP hasta el")
+    assert len(sent) == 2 and sent[1].buttons()  # the scene again, with its choices
+
     # Bea opens a checkout, then a new release withdraws the product before she pays: not granted,
     # stored, and in the audit log for an admin to refund.
     calls = await bea.press(Buy(method="card", product="vip_30").pack())
