@@ -87,11 +87,14 @@ def checkout_params(
         "cancel_url": cancel_url,
         "locale": locale if locale in CHECKOUT_LOCALES else "auto",
     }
+    # The subscription's and the charge's events carry the metadata too, all but `return_to`: only the
+    # session's own completion brings the player back to a scene (a renewal a month later must not).
+    carried = {key: value for key, value in metadata.items() if key != "return_to"}
     if product.stripe_interval:
         price_data["recurring"] = {"interval": product.stripe_interval}
-        params["subscription_data"] = {"metadata": metadata}  # renewals' events carry it
+        params["subscription_data"] = {"metadata": carried}  # renewals' events carry it
     else:
-        params["payment_intent_data"] = {"metadata": metadata}  # so do the charge and its refunds
+        params["payment_intent_data"] = {"metadata": carried}  # so do the charge and its refunds
     return params
 
 

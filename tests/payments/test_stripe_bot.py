@@ -90,6 +90,9 @@ async def test_the_card_button_sends_a_checkout_link_and_the_signed_event_grants
     await dana.press(Buy(method="card", product="vip_30", return_to="scene-nonce").pack())
     offer = list(fake_stripe.sessions.values())[-1]
     assert offer["metadata"]["return_to"] == "scene-nonce"
+    request = fake_stripe.requests[-1].params  # what the bot sent: the charge's events carry no scene
+    assert request["metadata"]["return_to"] == "scene-nonce"
+    assert "return_to" not in request["payment_intent_data"]["metadata"]
     assert "return_to" not in session["metadata"]
     mark = len(card_bot.fake.calls)
     assert await post_event(card_bot, completed(offer)) == 200
