@@ -35,6 +35,7 @@ from bot.tuning import JsonBodySession, JsonReplyHandler, freeze_startup_objects
 from bot.views import MediaCache, send_view
 from engine.bus.boards import BoardKeys
 from engine.bus.worker import build_worker
+from engine.payments.stripe_checkout import StripeCheckout
 from engine.services.accounts import AccountService
 from engine.services.admin import AdminService
 from engine.services.flags import FlagService
@@ -47,7 +48,6 @@ from engine.services.publish import PublishService
 from engine.services.release_channel import RedisReleaseChannel
 from engine.services.releases import ActiveContent, NoActiveReleaseError
 from engine.services.reminders import ReminderService
-from engine.services.stripe_checkout import StripeCheckout
 from engine.services.stripe_events import StripeEvents
 from engine.settings import Settings
 from engine.store.database import Database, create_database

@@ -19,8 +19,8 @@ from aiogram.utils.i18n import gettext as _
 from babel.numbers import format_currency, get_currency_precision
 
 from bot.callbacks import Buy
+from engine.payments.stripe_checkout import CardPriceMissingError, CheckoutUnavailableError, StripeCheckout
 from engine.services.play import PlayService
-from engine.services.stripe_checkout import CardPriceMissingError, CheckoutUnavailableError, StripeCheckout
 
 router = Router(name="card")
 log = logging.getLogger("diana.stripe")

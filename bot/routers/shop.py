@@ -4,7 +4,7 @@ The flow, and what each step trusts:
 
 1. A ⭐ button (:class:`Buy`, method "stars") stores an order with the price quoted now
    (``payment_orders``) and sends an invoice in XTR whose payload names the product and the order,
-   HMAC-signed for this player (engine/services/payments_stars.py).
+   HMAC-signed for this player (engine/payments/stars.py).
 2. ``pre_checkout_query``: Telegram asks whether to take the Stars. We verify the payload's signature,
    then that the order is this player's, the amount is the one quoted, the product is still in the
    *active* release at that same price, and the player is not banned. The invoiced price is honoured
@@ -45,9 +45,9 @@ from bot.routers.admin import IsAdmin
 from bot.routers.card import card_price, every
 from bot.views import MediaCache, send_view
 from engine.content.bundle import Bundle, ProductSpec
+from engine.payments.stars import ForgedPayloadError, payload_secret, read_payload, sign_payload
 from engine.services.admin import user_subject
 from engine.services.payments import STARS, TELEGRAM, GrantResult, PaymentService
-from engine.services.payments_stars import ForgedPayloadError, payload_secret, read_payload, sign_payload
 from engine.services.play import PlayService
 from engine.settings import Settings
 

@@ -7,9 +7,9 @@ from dataclasses import replace
 import pytest
 
 from engine.content.bundle import Bundle
+from engine.payments.stars import ForgedPayloadError, payload_secret, read_payload, sign_payload
 from engine.services.content import StaticContent
 from engine.services.payments import PaymentService
-from engine.services.payments_stars import ForgedPayloadError, payload_secret, read_payload, sign_payload
 from engine.store.database import Database
 from tests.services.support import ANA, BEA, NOON, clock, register, set_user
 

@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 import pytest
 
 from engine.content.bundle import Bundle, ProductSpec
-from engine.services.stripe_checkout import (
+from engine.payments.stripe_checkout import (
     CardPriceMissingError,
     CheckoutUnavailableError,
     StripeCheckout,

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from engine.content.bundle import Bundle
-from engine.services.stripe_checkout import StripeCheckout
+from engine.payments.stripe_checkout import StripeCheckout
 from tests.payments.conftest import StripeEndpoint, audits, subscription_row, vip_until
 from tests.payments.fake_stripe import (
     SECRET_KEY,
