@@ -21,7 +21,7 @@ from engine.store.players import DecisionWrite, PlayerRow, PlayerStore
 # Locks the gamification AND story-state rows: a statement that waited for these locks re-reads both
 # (EvalPlanQual), so it sees the nonce the previous decision wrote. Users is read, not locked.
 _LOCK_READ = """
-SELECT u.id, u.first_name, u.language, u.timezone, u.banned, u.last_seen_at,
+SELECT u.id AS user_id, u.first_name, u.language, u.timezone, u.banned, u.last_seen_at,
        g.balance, g.total_earned, g.level, g.streak, g.vip_until, g.economy,
        ps.release, ps.scene, ps.turn, ps.nonce, ps.state, ps.version
 FROM user_gamification g
@@ -39,16 +39,7 @@ _LOCKED_COLUMNS = (
 # deliveries of one update) and only for a player that exists and is not banned (a banned player's
 # update stays unmarked, as before). A player erased while we waited for the lock leaves no row.
 _LOCK_READ_MARK = f"""
-WITH locked AS (
-    SELECT u.id AS user_id, u.first_name, u.language, u.timezone, u.banned, u.last_seen_at,
-           g.balance, g.total_earned, g.level, g.streak, g.vip_until, g.economy,
-           ps.release, ps.scene, ps.turn, ps.nonce, ps.state, ps.version
-    FROM user_gamification g
-    JOIN users u ON u.id = g.user_id
-    JOIN player_states ps ON ps.user_id = g.user_id
-    WHERE g.user_id = $1
-    FOR UPDATE OF g, ps
-), mark AS (
+WITH locked AS ({_LOCK_READ}), mark AS (
     INSERT INTO processed_updates (update_id, user_id, processed_at)
     SELECT $2, locked.user_id, $3 FROM locked WHERE NOT locked.banned
     ON CONFLICT (update_id) DO NOTHING
