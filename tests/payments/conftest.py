@@ -9,7 +9,6 @@ STRIPE_* settings, against the fake Telegram and the fake Stripe, for what only 
 from __future__ import annotations
 
 import json
-import shutil
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -26,17 +25,16 @@ from engine.content.bundle import Bundle
 from engine.services.clock import FixedClock, aware
 from engine.services.content import StaticContent
 from engine.services.payments import PaymentService
-from engine.services.publish import PublishService
 from engine.services.stripe_events import StripeEvents
 from engine.store.database import Database
 from engine.store.players import UserInfo
 from engine.store.tables import audit_log, user_gamification, user_subscriptions
-from tests.conftest import CONTENT, open_test_database
+from tests.conftest import open_test_database
 from tests.payments.fake_stripe import SECRET_KEY, WEBHOOK_SECRET, FakeStripe, signed
 from tests.services.support import NOON
 from tests.services.support import register as register_user
-from tests.telegram.fake_api import FakeTelegram
-from tests.telegram.harness import RunningBot, bot_env, free_port, launch, serve_command
+from tests.telegram.conftest import start_bot
+from tests.telegram.harness import RunningBot
 
 __all__ = ["StripeEndpoint", "audits", "subscription_row", "vip_until"]
 
@@ -152,43 +150,6 @@ async def audits(database: Database, action: str) -> list[Any]:
 # -- the whole bot -----------------------------------------------------------------------------
 
 
-@asynccontextmanager
-async def start_card_bot(
-    mode: str,
-    database: Database,
-    tmp_path: Path,
-    request: pytest.FixtureRequest,
-    stripe: dict[str, str],
-) -> AsyncIterator[RunningBot]:
-    """``diana serve`` with the example story published and the given STRIPE_* settings."""
-    content = tmp_path / "content"
-    shutil.copytree(CONTENT, content)
-    await PublishService(database).publish_path(content, author="test")
-    fake = FakeTelegram()
-    await fake.start()
-    port = free_port()
-    env = bot_env(
-        fake,
-        port,
-        mode,
-        database_url=database.url,
-        database_schema=database.schema,
-        content_dir=content,
-        extra=stripe,
-    )
-    for name in ("STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET", "STRIPE_API_BASE"):
-        if name not in stripe:
-            env.pop(name, None)
-    try:
-        async with launch(serve_command(), env, fake, port, mode, database=database) as bot:
-            bot.content_dir = content
-            yield bot
-    finally:
-        await fake.stop()
-    tracebacks = [line for line in bot.lines if line.startswith("Traceback")]
-    assert not tracebacks or request.node.get_closest_marker("bot_errors"), "\n".join(bot.lines)
-
-
 @pytest.fixture
 async def card_bot(
     request: pytest.FixtureRequest, postgres_database: Database, tmp_path: Path, fake_stripe: FakeStripe
@@ -199,7 +160,7 @@ async def card_bot(
         "STRIPE_WEBHOOK_SECRET": WEBHOOK_SECRET,
         "STRIPE_API_BASE": fake_stripe.base_url,
     }
-    async with start_card_bot("webhook", postgres_database, tmp_path, request, stripe) as bot:
+    async with start_bot("webhook", postgres_database, tmp_path, request, extra=stripe) as bot:
         yield bot
 
 
@@ -212,6 +173,6 @@ async def polling_webhook_only_bot(
     stripe = {"STRIPE_WEBHOOK_SECRET": WEBHOOK_SECRET}
     async with (
         open_test_database("sqlite", tmp_path) as database,
-        start_card_bot("polling", database, tmp_path, request, stripe) as bot,
+        start_bot("polling", database, tmp_path, request, extra=stripe) as bot,
     ):
         yield bot

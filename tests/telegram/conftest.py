@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import shutil
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -49,8 +49,13 @@ T = TypeVar("T")
 
 @asynccontextmanager
 async def start_bot(
-    mode: str, database: Database, tmp_path: Path, request: pytest.FixtureRequest
+    mode: str,
+    database: Database,
+    tmp_path: Path,
+    request: pytest.FixtureRequest,
+    extra: Mapping[str, str] | None = None,
 ) -> AsyncIterator[RunningBot]:
+    """``diana serve`` with the example story published; ``extra`` settings on top (e.g. STRIPE_*)."""
     content = tmp_path / "content"
     shutil.copytree(CONTENT, content)
     await PublishService(database).publish_path(content, author="test")
@@ -65,6 +70,7 @@ async def start_bot(
         database_schema=database.schema,
         content_dir=content,
         admin_ids=str(ADMIN),
+        extra=extra,
     )
     try:
         async with launch(serve_command(), env, fake, port, mode, database=database) as bot:

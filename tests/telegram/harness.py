@@ -232,8 +232,9 @@ def bot_env(
     admin_ids: str = "",
     extra: Mapping[str, str] | None = None,
 ) -> dict[str, str]:
-    """The environment of a ``diana serve`` pointed at ``fake``; inherited TELEGRAM_/WEBHOOK_ dropped."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "WEBHOOK_"))}
+    """The environment of a ``diana serve`` pointed at ``fake``; inherited TELEGRAM_/WEBHOOK_/STRIPE_
+    dropped (a test's bot has card payments only when ``extra`` configures them)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "WEBHOOK_", "STRIPE_"))}
     env.update(
         TELEGRAM_BOT_TOKEN=fake.token,
         TELEGRAM_API_BASE=fake.base_url,
