@@ -342,6 +342,10 @@ async def diana_server(schema: str, concurrency: int, profile: Path | None) -> A
         database_schema=schema,
         content_dir=ROOT / "content",
     )
+    # As a deployment would be configured for this load: Telegram sends at most max_connections
+    # updates at once, and the pool holds a connection for each (see docs/performance.md).
+    env["WEBHOOK_MAX_CONNECTIONS"] = str(min(concurrency, 100))
+    env["DATABASE_POOL_SIZE"] = str(concurrency)
     command = serve_command()
     if profile is not None:
         command = [sys.executable, "-m", "bench.support.profiled_serve", str(profile)]

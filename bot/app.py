@@ -147,7 +147,12 @@ def build_dispatcher(runtime: BotRuntime, bot: Bot) -> tuple[Dispatcher, Broadca
 
 
 async def open_runtime(settings: Settings) -> BotRuntime:
-    database = create_database(settings.database_url, schema=settings.database_schema)
+    database = create_database(
+        settings.database_url,
+        schema=settings.database_schema,
+        pool_size=settings.database_pool_size,
+        overflow=settings.database_pool_overflow,
+    )
     metrics = Metrics()
 
     def changed(release_id: int, _bundle: object) -> None:
@@ -290,6 +295,7 @@ async def serve(settings: Settings) -> None:
             await bot.set_webhook(
                 settings.webhook_url,
                 secret_token=settings.webhook_secret,
+                max_connections=settings.webhook_max_connections,
                 allowed_updates=dp.resolve_used_update_types(),
                 drop_pending_updates=False,
             )

@@ -28,7 +28,12 @@ class Runtime:
 
 @asynccontextmanager
 async def open_database(settings: Settings) -> AsyncIterator[Database]:
-    database = create_database(settings.database_url, schema=settings.database_schema)
+    database = create_database(
+        settings.database_url,
+        schema=settings.database_schema,
+        pool_size=settings.database_pool_size,
+        overflow=settings.database_pool_overflow,
+    )
     try:
         yield database
     finally:

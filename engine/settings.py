@@ -25,12 +25,20 @@ class Settings(BaseSettings):
     telegram_bot_token: str | None = None
     webhook_url: str | None = None
     webhook_secret: str | None = None
+    # Updates Telegram sends the webhook at once (setWebhook's max_connections, 1-100; Telegram's own
+    # default is 40).
+    webhook_max_connections: int = Field(default=40, ge=1, le=100)
     database_url: str = SQLITE_DEFAULT
     database_schema: str | None = Field(default=None, pattern=r"^[a-z_][a-z0-9_]*$")  # PostgreSQL only
+    # PostgreSQL connections a process keeps open: one per update handled at once (a webhook gets up to
+    # WEBHOOK_MAX_CONNECTIONS at once). Up to DATABASE_POOL_OVERFLOW more are opened for a burst and
+    # closed after it, each a new server process: a pool that is too small pays that on every burst.
+    database_pool_size: int = Field(default=40, ge=1, le=1000)
+    database_pool_overflow: int = Field(default=10, ge=0, le=1000)
     redis_url: str | None = None
-    # Every Redis key and the event stream start with this (several deployments on one Redis; tests).
     # Tell players about unlocked achievements in a message of their own (the notifications group).
     notify_achievements: bool = False
+    # Every Redis key and the event stream start with this (several deployments on one Redis; tests).
     redis_prefix: str = Field(default="diana:", pattern=r"^[A-Za-z0-9_:.-]*$")
     admin_ids: Annotated[frozenset[int], NoDecode] = frozenset()
     stripe_secret_key: str | None = None
