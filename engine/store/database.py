@@ -92,7 +92,7 @@ def create_database(
 ) -> Database:
     """``pool_size`` connections kept open (PostgreSQL); ``overflow`` more (default: as many) opened
     for a burst and closed when returned to a full pool: size the pool for the usual concurrency, or
-    every burst opens and closes connections (bench/webhook.py measured that as ~15% of the bot's CPU)."""
+    every burst opens and closes connections (bench/webhook.py: a fifth of the bot's throughput)."""
     if url.startswith("sqlite"):
         engine = create_async_engine(url, connect_args={"timeout": 30})
         _sqlite_immediate(engine)

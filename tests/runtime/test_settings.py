@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from sqlalchemy.pool import AsyncAdaptedQueuePool
+
+from cli.runtime import open_database
 from engine.settings import SQLITE_DEFAULT, SettingsError, load_settings
 
 
@@ -41,6 +44,8 @@ def test_database_urls_people_paste_get_async_drivers(
         ("DATABASE_URL", "mysql://x"),
         ("WEBHOOK_URL", "ftp://x"),
         ("LOG_FORMAT", "yaml"),
+        ("DATABASE_POOL_SIZE", "0"),
+        ("WEBHOOK_MAX_CONNECTIONS", "101"),
     ],
 )
 def test_a_bad_setting_is_one_line_naming_it(monkeypatch: pytest.MonkeyPatch, name: str, value: str) -> None:
@@ -55,3 +60,15 @@ def test_a_bad_setting_is_one_line_naming_it(monkeypatch: pytest.MonkeyPatch, na
 def test_admin_ids_parse(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ADMIN_IDS", "1, 22;333")
     assert load_settings(_env_file=None).admin_ids == frozenset({1, 22, 333})
+
+
+async def test_the_pool_settings_size_the_postgres_pool(monkeypatch: pytest.MonkeyPatch) -> None:
+    """DATABASE_POOL_SIZE connections kept, DATABASE_POOL_OVERFLOW more for a burst (docs/bot.md)."""
+    monkeypatch.setenv("DATABASE_URL", "postgresql://nobody@127.0.0.1:1/none")  # never connected to
+    monkeypatch.setenv("DATABASE_POOL_SIZE", "7")
+    monkeypatch.setenv("DATABASE_POOL_OVERFLOW", "2")
+    settings = load_settings(_env_file=None)
+    async with open_database(settings) as database:
+        pool = database.engine.pool
+        assert isinstance(pool, AsyncAdaptedQueuePool)
+        assert (pool.size(), pool._max_overflow) == (7, 2)

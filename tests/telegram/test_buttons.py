@@ -152,6 +152,10 @@ async def flood(bot: RunningBot) -> None:
 
 
 async def without_secret(bot: RunningBot) -> None:
+    registered = [c.params for c in bot.fake.calls if c.method == "setWebhook"]
+    assert len(registered) == 1
+    # Telegram learns the secret it must send, and how many updates at once (WEBHOOK_MAX_CONNECTIONS).
+    assert registered[0]["secret_token"] and int(registered[0]["max_connections"]) == 40
     newcomer = 705
     start = message_update(bot.fake.new_update_id(), newcomer, "/start")
     assert await bot.send(start, secret=None) == 401
