@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from sqlalchemy.pool import AsyncAdaptedQueuePool
 
 from cli.runtime import open_database
