@@ -24,10 +24,11 @@ from engine.services.publish import PublishService
 from engine.store.database import Database
 from engine.store.tables import audit_log, payments, processed_updates, user_gamification
 from tests.conftest import CONTENT
-from tests.telegram.conftest import ADMIN, Player, eventually
+from tests.telegram.conftest import ADMIN, Player, eventually, start_bot
 from tests.telegram.fake_api import Call, FakeTelegram
-from tests.telegram.harness import RunningBot, bot_env, free_port, launch, serve_command
+from tests.telegram.harness import RunningBot
 
+STARS = {"PAYMENTS_SECRET": "stars-test-secret"}  # the settings of a bot that sells for Stars
 UNKNOWN = "No conozco esa orden. Envía /help para ver lo que puedo hacer."
 NOT_VALID = "Esta factura no es válida. Abre /shop para comprar de nuevo."
 VIP_CHOICE = "Sentarte en el reservado"
@@ -54,40 +55,16 @@ def content_with_a_vip_choice(tmp_path: Path) -> Path:
 
 
 @asynccontextmanager
-async def serving(
-    fake: FakeTelegram, database: Database, content: Path, mode: str = "webhook"
-) -> AsyncIterator[RunningBot]:
-    port = free_port()
-    env = bot_env(
-        fake,
-        port,
-        mode,
-        database_url=database.url,
-        database_schema=database.schema,
-        content_dir=content,
-        admin_ids=str(ADMIN),
-        extra={"PAYMENTS_SECRET": "stars-test-secret"},
-    )
-    async with launch(serve_command(), env, fake, port, mode, database=database) as bot:
-        bot.content_dir = content
-        yield bot
-
-
-@asynccontextmanager
 async def stars_bot(
-    database: Database, tmp_path: Path, mode: str = "webhook", *, errors: bool = False
+    database: Database, tmp_path: Path, request: pytest.FixtureRequest, mode: str = "webhook"
 ) -> AsyncIterator[RunningBot]:
-    """The bot on ``database``; it logs tracebacks only when ``errors`` (a failure the test provokes)."""
+    """The bot on ``database``; it logs tracebacks only when the test is marked ``bot_errors`` (a failure
+    the test provokes, which must then show)."""
     content = content_with_a_vip_choice(tmp_path)
     await PublishService(database).publish_path(content, author="test")
-    fake = FakeTelegram()
-    await fake.start()
-    try:
-        async with serving(fake, database, content, mode) as bot:
-            yield bot
-    finally:
-        await fake.stop()
-    assert bool(bot.tracebacks()) == errors, "\n".join(bot.lines)
+    async with start_bot(mode, database, tmp_path, request, STARS, content=content) as bot:
+        yield bot
+    assert bot.tracebacks() or not request.node.get_closest_marker("bot_errors"), "\n".join(bot.lines)
 
 
 # -- reading -----------------------------------------------------------------------------------
@@ -179,9 +156,11 @@ async def invoice_for(player: Player, buy: Buy, on: Call) -> Call:
 # -- the tests ---------------------------------------------------------------------------------
 
 
-async def test_buying_points_with_stars_and_the_refund(database: Database, tmp_path: Path) -> None:
+async def test_buying_points_with_stars_and_the_refund(
+    database: Database, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
     """Shop → invoice → refused forgeries → pre-checkout → payment (replayed) → /refund (twice)."""
-    async with stars_bot(database, tmp_path) as bot:
+    async with stars_bot(database, tmp_path, request) as bot:
         ana = Player(bot, 5101, "es", "Ana")
         await ana.start()
         start, _ = await balance_and_vip(database, ana.id)  # the story's starting points
@@ -271,10 +250,10 @@ async def test_buying_points_with_stars_and_the_refund(database: Database, tmp_p
 
 
 async def test_a_vip_choice_leads_to_the_offer_and_back_to_the_scene(
-    postgres_database: Database, tmp_path: Path
+    postgres_database: Database, tmp_path: Path, request: pytest.FixtureRequest
 ) -> None:
     database = postgres_database
-    async with stars_bot(database, tmp_path, "polling") as bot:
+    async with stars_bot(database, tmp_path, request, "polling") as bot:
         ana = Player(bot, 5201, "en", "Ana")
         scene = await ana.start()
         # A VIP chapter in /chapters: its button answers why and sends the VIP offer.
@@ -310,12 +289,15 @@ async def test_a_vip_choice_leads_to_the_offer_and_back_to_the_scene(
         assert vip_until is not None
 
 
-async def test_a_release_between_invoice_and_payment(postgres_database: Database, tmp_path: Path) -> None:
+@pytest.mark.bot_errors
+async def test_a_release_between_invoice_and_payment(
+    postgres_database: Database, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
     """Price changed → pre-checkout refused; product removed → refused; removed after pre-checkout → the
     Stars go back automatically. (PostgreSQL only: the checks are the same SQL on SQLite, covered by
     tests/payments/test_core_orders.py.)"""
     database = postgres_database
-    async with stars_bot(database, tmp_path, errors=True) as bot:
+    async with stars_bot(database, tmp_path, request) as bot:
         assert bot.content_dir is not None
         shop_file = bot.content_dir / "shop.yaml"
         ana, admin = Player(bot, 5301, "es", "Ana"), Player(bot, ADMIN, "es", "Admin")
@@ -370,7 +352,7 @@ async def test_a_release_between_invoice_and_payment(postgres_database: Database
 
 @pytest.mark.slow
 async def test_killed_before_the_grant_commits_the_redelivery_grants(
-    postgres_database: Database, tmp_path: Path
+    postgres_database: Database, tmp_path: Path, request: pytest.FixtureRequest
 ) -> None:
     """The bot dies (SIGKILL) while its grant waits for a row lock; Telegram delivers the update again
     to the restarted bot, which grants it: nothing recorded the update as processed before the grant."""
@@ -381,7 +363,9 @@ async def test_killed_before_the_grant_commits_the_redelivery_grants(
     await fake.start()
     ana_id = 5401
     try:
-        async with serving(fake, database, content) as first:
+        async with start_bot(
+            "webhook", database, tmp_path, request, STARS, fake=fake, content=content
+        ) as first:
             ana = Player(first, ana_id, "es", "Ana")
             await ana.start()
             start, _ = await balance_and_vip(database, ana_id)
@@ -417,7 +401,9 @@ async def test_killed_before_the_grant_commits_the_redelivery_grants(
             assert await payment_rows(database, ana_id) == []
             assert (await balance_and_vip(database, ana_id))[0] == start
 
-        async with serving(fake, database, content) as second:
+        async with start_bot(
+            "webhook", database, tmp_path, request, STARS, fake=fake, content=content
+        ) as second:
             ana = Player(second, ana_id, "es", "Ana")
             calls = await deliver(second, ana, paid)  # the same update, the same update_id
             assert [c.text for c in calls] == [

@@ -54,13 +54,24 @@ async def start_bot(
     tmp_path: Path,
     request: pytest.FixtureRequest,
     extra: Mapping[str, str] | None = None,
+    *,
+    fake: FakeTelegram | None = None,
+    content: Path | None = None,
 ) -> AsyncIterator[RunningBot]:
-    """``diana serve`` with the example story published; ``extra`` settings on top (e.g. STRIPE_*)."""
-    content = tmp_path / "content"
-    shutil.copytree(CONTENT, content)
-    await PublishService(database).publish_path(content, author="test")
-    fake = FakeTelegram()
-    await fake.start()
+    """``diana serve`` with the example story published; ``extra`` settings on top (e.g. STRIPE_*).
+
+    A test that restarts the bot (a crash, a redelivery) keeps Telegram's side across the restarts: it
+    passes the ``fake`` it started, and stops it itself. ``content`` is a story folder the caller already
+    published (an edited example, or the one a previous bot of the test served), used as it is.
+    """
+    if content is None:
+        content = tmp_path / "content"
+        shutil.copytree(CONTENT, content)
+        await PublishService(database).publish_path(content, author="test")
+    owned = fake is None
+    if fake is None:
+        fake = FakeTelegram()
+        await fake.start()
     port = free_port()
     env = bot_env(
         fake,
@@ -77,8 +88,9 @@ async def start_bot(
             bot.content_dir = content
             yield bot
     finally:
-        await fake.stop()
-    tracebacks = [line for line in bot.lines if line.startswith("Traceback")]
+        if owned:
+            await fake.stop()
+    tracebacks = bot.tracebacks()
     assert not tracebacks or request.node.get_closest_marker("bot_errors"), "\n".join(bot.lines)
 
 
