@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from engine.content.bundle import Bundle
-from engine.economy import EconomyState, level_for
+from engine.economy import Award, EconomyState, level_for
 from engine.events import Event
 from engine.play import Context, PlayerState, Settled, new_state, settle
 from engine.play.state import reconcile
@@ -62,6 +62,27 @@ class Applied:
     today: date
 
 
+def ledger_rows(awards: Sequence[Award], balance: int, key: str) -> tuple[list[dict[str, Any]], int]:
+    """One ledger row per award, in order, each with the balance after it and the idempotency key
+    ``{key}:{n}``; and the balance after them all. Every writer of awards (decisions, check-ins,
+    referrals, purchases' bonuses) builds its rows here, so the chain ``economy verify`` walks is
+    built one way."""
+    rows = []
+    for number, award in enumerate(awards):
+        balance += award.amount
+        rows.append(
+            {
+                "amount": award.amount,
+                "kind": award.kind,
+                "reason": award.reason[:200],
+                "event": award.event,
+                "idempotency_key": f"{key}:{number}",
+                "balance_after": balance,
+            }
+        )
+    return rows, balance
+
+
 async def apply_events(
     conn: AsyncConnection,
     store: PlayerStore,
@@ -88,23 +109,9 @@ async def apply_events(
         state = replace(state, economy=economy)
     ctx = Context(locale=locale_for(bundle, row.language), today=today, player_name=row.first_name)
     settled = settle(bundle, state, events, ctx, achievements=row.state is not None)
-    balance = row.balance
-    ledger = []
-    for number, award in enumerate(settled.awards):
-        balance += award.amount
-        ledger.append(
-            {
-                "user_id": row.user_id,
-                "amount": award.amount,
-                "kind": award.kind,
-                "reason": award.reason[:200],
-                "event": award.event,
-                "idempotency_key": f"{key}:{number}",
-                "balance_after": balance,
-                "created_at": now,
-            }
-        )
-    if ledger:
+    entries, balance = ledger_rows(settled.awards, row.balance, key)
+    if entries:
+        ledger = [{**entry, "user_id": row.user_id, "created_at": now} for entry in entries]
         await conn.execute(sa.insert(points_transactions), ledger)
     econ = settled.state.economy
     await conn.execute(

@@ -37,7 +37,7 @@ from engine.play import (
 from engine.play.messages import t
 from engine.services.clock import Clock, SystemClock, aware
 from engine.services.content import ContentSource
-from engine.services.economy import reward_referral
+from engine.services.economy import ledger_rows, reward_referral
 from engine.store.database import Database
 from engine.store.players import DecisionWrite, PlayerRow, PlayerStore, UserInfo, local_day
 from engine.store.players_pg import store_for
@@ -260,20 +260,7 @@ class PlayService:
         data = after.to_dict()
         for column_owned in ("points", "economy", "turn", "scene"):
             data.pop(column_owned, None)
-        balance = row.balance
-        ledger = []
-        for number, award in enumerate(step.awards):
-            balance += award.amount
-            ledger.append(
-                {
-                    "amount": award.amount,
-                    "kind": award.kind,
-                    "reason": award.reason[:200],
-                    "event": award.event,
-                    "idempotency_key": f"play:{uid}:{before.turn}:{number}",
-                    "balance_after": balance,
-                }
-            )
+        ledger, balance = ledger_rows(step.awards, row.balance, f"play:{uid}:{before.turn}")
         if balance != after.points:  # pragma: no cover - an interpreter bug, never a player's
             raise AssertionError(f"ledger {balance} disagrees with state {after.points}")
         economy = after.economy
