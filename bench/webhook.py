@@ -548,7 +548,7 @@ async def main() -> None:
     latency_goal = diana_result["p99_ms"] < 100
     goal = throughput_goal and latency_goal
     print(
-        f"goal >= 40% of the inline baseline: {'met' if throughput_goal else 'NOT met'} ({ratio:.2f}); "
+        f"goal >= 40% of the inline baseline: {'met' if throughput_goal else 'NOT met'} ({ratio:.3f}); "
         f"goal p99 < 100 ms: {'met' if latency_goal else 'NOT met'} ({diana_result['p99_ms']:.0f} ms; "
         f"the bare baseline's own p99 at this concurrency: {inline_result['p99_ms']:.0f} ms)"
     )
