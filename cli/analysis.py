@@ -15,6 +15,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from cli.config import ConfigError, lint_config
+from cli.reporting import ReportFormat, fail
 from engine.content.api import build_path, lint_path
 from engine.diagnostics import ContentError
 from engine.lint.graph import analysis
@@ -22,7 +23,6 @@ from engine.lint.randomtest import RandomTestReport, random_test
 from engine.lint.render import dot, mermaid
 
 console = Console(soft_wrap=not sys.stdout.isatty())
-errors = Console(stderr=True, soft_wrap=True)
 GRAPHVIZ_MISSING = (
     "svg needs Graphviz's 'dot' program, which is not installed: install the graphviz package "
     "(Debian/Ubuntu: apt-get install graphviz), or use --format dot or mermaid"
@@ -33,16 +33,6 @@ class GraphFormat(str, Enum):
     mermaid = "mermaid"
     dot = "dot"
     svg = "svg"
-
-
-class ReportFormat(str, Enum):
-    human = "human"
-    json = "json"
-
-
-def fail(message: str, code: int = 2) -> typer.Exit:
-    errors.print(f"[bold red]diana:[/] {escape(message)}", highlight=False)
-    return typer.Exit(code)
 
 
 def show_random_test(report: RandomTestReport) -> None:

@@ -9,13 +9,13 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Callable
-from enum import Enum
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from cli.reporting import ReportFormat, fail
 from cli.runtime import NotMigratedError, open_database, open_runtime
 from engine.services.flags import FlagRules, FlagService
 from engine.services.ledger import LedgerService, UserReport, Verification
@@ -23,20 +23,9 @@ from engine.services.releases import NoActiveReleaseError
 from engine.settings import Settings
 
 console = Console()
-errors = Console(stderr=True)
 
 
-class Output(str, Enum):
-    human = "human"
-    json = "json"
-
-
-FORMAT = typer.Option(Output.human, "--format", "-f", help="human (tables) or json (one object).")
-
-
-def _fail(message: str, code: int = 2) -> typer.Exit:
-    errors.print(f"[bold red]diana:[/] {escape(message)}", highlight=False)
-    return typer.Exit(code)
+FORMAT = typer.Option(ReportFormat.human, "--format", "-f", help="human (tables) or json (one object).")
 
 
 def show_user(report: UserReport) -> None:
@@ -99,7 +88,7 @@ def register(app: typer.Typer, settings: Callable[[], Settings]) -> None:
     def users_show(
         user_id: int = typer.Argument(..., help="The player's Telegram user id."),
         last: int = typer.Option(10, "--last", "-n", min=0, help="How many recent transactions."),
-        output: Output = FORMAT,
+        output: ReportFormat = FORMAT,
     ) -> None:
         """A player's balance, earned total, level, streak, VIP and their last ledger transactions.
 
@@ -113,10 +102,10 @@ def register(app: typer.Typer, settings: Callable[[], Settings]) -> None:
 
         report = asyncio.run(run())
         if report is None:
-            if output is Output.json:
+            if output is ReportFormat.json:
                 print(json.dumps({"error": f"no user {user_id}"}))
-            raise _fail(f"no user {user_id}", 1)
-        if output is Output.json:
+            raise fail(f"no user {user_id}", 1)
+        if output is ReportFormat.json:
             print(json.dumps(report.to_dict(), ensure_ascii=False))
         else:
             show_user(report)
@@ -124,7 +113,7 @@ def register(app: typer.Typer, settings: Callable[[], Settings]) -> None:
     @economy_app.command("verify")
     def economy_verify(
         user_id: int | None = typer.Option(None, "--user", "-u", help="Check one player only."),
-        output: Output = FORMAT,
+        output: ReportFormat = FORMAT,
     ) -> None:
         """Recompute balances from the ledger and report every difference (exit 1 if any).
 
@@ -139,7 +128,7 @@ def register(app: typer.Typer, settings: Callable[[], Settings]) -> None:
                 return await LedgerService(database).verify(user_id)
 
         result = asyncio.run(run())
-        if output is Output.json:
+        if output is ReportFormat.json:
             print(json.dumps(result.to_dict()))
         else:
             show_verification(result)
@@ -151,7 +140,7 @@ def register(app: typer.Typer, settings: Callable[[], Settings]) -> None:
         cap_days: int = typer.Option(3, "--cap-days", min=1, help="Daily cap hit this many days in a row."),
         referrals: int = typer.Option(5, "--referrals", min=1, help="New players via one link in a day."),
         flood: int = typer.Option(10, "--flood", min=1, help="Bursts of taps turned away in a day."),
-        output: Output = FORMAT,
+        output: ReportFormat = FORMAT,
     ) -> None:
         """Suspicious patterns for an admin to look at (exit 1 when there are any).
 
@@ -171,8 +160,8 @@ def register(app: typer.Typer, settings: Callable[[], Settings]) -> None:
         try:
             found = asyncio.run(run())
         except (NotMigratedError, NoActiveReleaseError) as exc:
-            raise _fail(str(exc)) from None
-        if output is Output.json:
+            raise fail(str(exc)) from None
+        if output is ReportFormat.json:
             print(json.dumps({"flags": found}, ensure_ascii=False))
         elif not found:
             console.print(f"[green]no flags[/] in the last {days} days", highlight=False)

@@ -8,7 +8,6 @@ import json
 import signal
 from collections.abc import Callable
 from datetime import UTC, date, datetime
-from enum import Enum
 from typing import Any
 
 import redis.asyncio as aioredis
@@ -17,6 +16,7 @@ from redis.exceptions import RedisError
 from rich.console import Console
 from rich.table import Table
 
+from cli.reporting import ReportFormat, fail
 from cli.runtime import open_database
 from engine.bus.boards import BoardKeys, completion_time
 from engine.bus.consumers import AnalyticsConsumer
@@ -28,17 +28,6 @@ from engine.settings import Settings
 from engine.store.database import Database
 
 console = Console()
-errors = Console(stderr=True)
-
-
-class Output(str, Enum):
-    human = "human"
-    json = "json"
-
-
-def _fail(message: str, code: int = 2) -> typer.Exit:
-    errors.print(f"[bold red]diana:[/] {message}", highlight=False)
-    return typer.Exit(code)
 
 
 def _text(value: Any) -> str:
@@ -90,7 +79,9 @@ def register(app: typer.Typer, settings: Callable[[], Settings]) -> None:
         drain: bool = typer.Option(
             False, "--drain", help="Relay and consume what is waiting, report, and exit (no waiting)."
         ),
-        output: Output = typer.Option(Output.human, "--format", "-f", help="human or json (with --drain)."),
+        output: ReportFormat = typer.Option(
+            ReportFormat.human, "--format", "-f", help="human or json (with --drain)."
+        ),
     ) -> None:
         """Relay the outbox to Redis Streams and run the leaderboards and analytics consumer groups.
 
@@ -102,7 +93,7 @@ def register(app: typer.Typer, settings: Callable[[], Settings]) -> None:
         """
         config = settings()
         if not config.redis_url:
-            raise _fail("REDIS_URL: required by diana worker (without Redis the bot relays in-process)")
+            raise fail("REDIS_URL: required by diana worker (without Redis the bot relays in-process)")
 
         async def run() -> dict[str, Any]:
             async with open_database(config) as database:
@@ -137,8 +128,8 @@ def register(app: typer.Typer, settings: Callable[[], Settings]) -> None:
         try:
             result = asyncio.run(run())
         except (RedisError, OSError) as exc:
-            raise _fail(f"cannot reach Redis or the database: {exc}") from None
-        if output is Output.json:
+            raise fail(f"cannot reach Redis or the database: {exc}") from None
+        if output is ReportFormat.json:
             print(json.dumps(result))
         else:
             groups = ", ".join(f"{g} {n}" for g, n in result["applied"].items())
@@ -146,7 +137,7 @@ def register(app: typer.Typer, settings: Callable[[], Settings]) -> None:
 
     @board_app.command("rebuild")
     def rebuild_command(
-        output: Output = typer.Option(Output.human, "--format", "-f", help="human or json."),
+        output: ReportFormat = typer.Option(ReportFormat.human, "--format", "-f", help="human or json."),
     ) -> None:
         """Rebuild the Redis leaderboards (all time, this week, every chapter) from the database.
 
@@ -157,7 +148,7 @@ def register(app: typer.Typer, settings: Callable[[], Settings]) -> None:
         """
         config = settings()
         if not config.redis_url:
-            raise _fail("REDIS_URL: not set; without Redis the leaderboards are computed from the database")
+            raise fail("REDIS_URL: not set; without Redis the leaderboards are computed from the database")
 
         async def run() -> dict[str, Any]:
             client = aioredis.from_url(config.redis_url or "", socket_connect_timeout=2)
@@ -170,8 +161,8 @@ def register(app: typer.Typer, settings: Callable[[], Settings]) -> None:
         try:
             report = asyncio.run(run())
         except (RedisError, OSError) as exc:
-            raise _fail(f"cannot reach Redis or the database: {exc}") from None
-        if output is Output.json:
+            raise fail(f"cannot reach Redis or the database: {exc}") from None
+        if output is ReportFormat.json:
             print(json.dumps(report))
             return
         table = Table(title=f"leaderboards rebuilt (week {report['week']})")
@@ -189,7 +180,7 @@ def register(app: typer.Typer, settings: Callable[[], Settings]) -> None:
 
     @events_app.command("status")
     def status_command(
-        output: Output = typer.Option(Output.human, "--format", "-f", help="human or json."),
+        output: ReportFormat = typer.Option(ReportFormat.human, "--format", "-f", help="human or json."),
     ) -> None:
         """Outbox rows not yet relayed, the stream's length and each consumer group's pending and lag.
 
@@ -225,8 +216,8 @@ def register(app: typer.Typer, settings: Callable[[], Settings]) -> None:
         try:
             found = asyncio.run(run())
         except (RedisError, OSError) as exc:
-            raise _fail(f"cannot reach Redis or the database: {exc}") from None
-        if output is Output.json:
+            raise fail(f"cannot reach Redis or the database: {exc}") from None
+        if output is ReportFormat.json:
             print(json.dumps(found))
         else:
             console.print(f"outbox backlog: {found['backlog']} events not yet relayed", highlight=False)
@@ -243,16 +234,16 @@ def register(app: typer.Typer, settings: Callable[[], Settings]) -> None:
     @events_app.command("stats")
     def stats_command(
         day: str = typer.Option("", "--day", "-d", help="YYYY-MM-DD (UTC); default today."),
-        output: Output = typer.Option(Output.human, "--format", "-f", help="human or json."),
+        output: ReportFormat = typer.Option(ReportFormat.human, "--format", "-f", help="human or json."),
     ) -> None:
         """Events per type on one day, as counted by the analytics consumer group (needs REDIS_URL)."""
         config = settings()
         if not config.redis_url:
-            raise _fail("REDIS_URL: not set; the analytics counters live in Redis")
+            raise fail("REDIS_URL: not set; the analytics counters live in Redis")
         try:
             when = date.fromisoformat(day) if day else datetime.now(UTC).date()
         except ValueError:
-            raise _fail(f"--day: not a date (YYYY-MM-DD): {day!r}") from None
+            raise fail(f"--day: not a date (YYYY-MM-DD): {day!r}") from None
 
         async def run() -> dict[str, int]:
             client = aioredis.from_url(config.redis_url or "", socket_connect_timeout=2)
@@ -264,8 +255,8 @@ def register(app: typer.Typer, settings: Callable[[], Settings]) -> None:
         try:
             counts = asyncio.run(run())
         except (RedisError, OSError) as exc:
-            raise _fail(f"cannot reach Redis: {exc}") from None
-        if output is Output.json:
+            raise fail(f"cannot reach Redis: {exc}") from None
+        if output is ReportFormat.json:
             print(json.dumps({"day": when.isoformat(), "events": counts}))
             return
         table = Table(title=f"events on {when.isoformat()} (UTC)")
@@ -280,7 +271,7 @@ def register(app: typer.Typer, settings: Callable[[], Settings]) -> None:
         board: str = typer.Option("all", "--board", "-b", help="all, week or chapter:ID."),
         user: int = typer.Option(0, "--user", "-u", help="Also show this player's rank."),
         limit: int = typer.Option(10, "--limit", "-n", min=1, max=1000, help="How many players."),
-        output: Output = typer.Option(Output.human, "--format", "-f", help="human or json."),
+        output: ReportFormat = typer.Option(ReportFormat.human, "--format", "-f", help="human or json."),
     ) -> None:
         """Show a leaderboard as /top does: from Redis when REDIS_URL answers, else the database."""
         config = settings()
@@ -300,8 +291,8 @@ def register(app: typer.Typer, settings: Callable[[], Settings]) -> None:
         try:
             view = asyncio.run(run())
         except OSError as exc:
-            raise _fail(f"cannot reach the database: {exc}") from None
-        if output is Output.json:
+            raise fail(f"cannot reach the database: {exc}") from None
+        if output is ReportFormat.json:
             print(json.dumps(view.to_dict(), ensure_ascii=False))
         else:
             show_board(view)

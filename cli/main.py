@@ -22,6 +22,7 @@ from cli import analysis, economy, events, lint_output, payments, publishing, te
 from cli.chat import chat_loop
 from cli.config import ConfigError, lint_config
 from cli.playtest import Playtest
+from cli.reporting import fail
 from cli.runtime import NotMigratedError, open_database, open_runtime
 from engine.content.api import build_path, lint_path
 from engine.diagnostics import ContentError
@@ -54,11 +55,6 @@ class LintFormat(str, Enum):
     json = "json"
     sarif = "sarif"
     github = "github"
-
-
-def fail(message: str, code: int = 2) -> typer.Exit:
-    errors.print(f"[bold red]diana:[/] {message}", highlight=False)
-    return typer.Exit(code)
 
 
 @app.command()

@@ -19,6 +19,7 @@ from rich.markup import escape
 from rich.table import Table
 from sqlalchemy.exc import SQLAlchemyError
 
+from cli.reporting import fail
 from cli.runtime import open_database
 from engine.services.admin import AdminService, Stats
 from engine.services.payments import STARS, PaymentRecord, find_payments, list_payments
@@ -48,17 +49,13 @@ def _moment(text: str) -> datetime:
     try:
         value = datetime.fromisoformat(text)
     except ValueError:
-        errors.print(
-            f"[bold red]diana:[/] --at: not an ISO 8601 time (got {escape(text)!r}), e.g. 2026-03-10T12:00"
-        )
-        raise typer.Exit(2) from None
+        raise fail(f"--at: not an ISO 8601 time (got {text!r}), e.g. 2026-03-10T12:00") from None
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def _check_format(output: str) -> None:
     if output not in ("human", "json"):
-        errors.print(f"[bold red]diana:[/] --format must be human or json (got {escape(output)!r})")
-        raise typer.Exit(2)
+        raise fail(f"--format must be human or json (got {output!r})")
 
 
 def _grant(record: PaymentRecord) -> str:
@@ -148,8 +145,7 @@ def _run(work: Callable[[Database], Awaitable[T]], settings: Settings) -> T:
     try:
         return asyncio.run(run())
     except NotReadyError as exc:
-        errors.print(f"[bold red]diana:[/] {escape(str(exc))}")
-        raise typer.Exit(2) from None
+        raise fail(str(exc)) from None
 
 
 def register(app: typer.Typer, settings_factory: Callable[[], Settings]) -> None:
