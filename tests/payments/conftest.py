@@ -30,6 +30,7 @@ from engine.store.database import Database
 from engine.store.players import UserInfo
 from engine.store.tables import audit_log, user_gamification, user_subscriptions
 from tests.conftest import open_test_database
+from tests.local_server import serve_locally
 from tests.payments.fake_stripe import SECRET_KEY, WEBHOOK_SECRET, FakeStripe, signed
 from tests.services.support import NOON
 from tests.services.support import register as register_user
@@ -88,16 +89,10 @@ async def serve_endpoint(database: Database, bundle: Bundle) -> AsyncIterator[St
     events = StripeEvents(payments, content, database, WEBHOOK_SECRET)
     app = web.Application()
     register(app, events)
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    runner, base_url = await serve_locally(app, access_log=False)
     try:
         async with aiohttp.ClientSession() as http:
-            yield StripeEndpoint(
-                f"http://127.0.0.1:{port}{STRIPE_WEBHOOK_PATH}", database, content, payments, clock, http
-            )
+            yield StripeEndpoint(f"{base_url}{STRIPE_WEBHOOK_PATH}", database, content, payments, clock, http)
     finally:
         await runner.cleanup()
 

@@ -25,6 +25,8 @@ from urllib.parse import parse_qsl
 import stripe
 from aiohttp import web
 
+from tests.local_server import serve_locally
+
 SECRET_KEY = "sk_test_diana_fake"
 WEBHOOK_SECRET = "whsec_test_diana_fake"
 _PART = re.compile(r"\[([^\]]*)\]")
@@ -82,12 +84,7 @@ class FakeStripe:
     async def start(self) -> str:
         app = web.Application()
         app.router.add_post("/v1/checkout/sessions", self._create_session)
-        self._runner = web.AppRunner(app)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-        self.base_url = f"http://127.0.0.1:{port}"
+        self._runner, self.base_url = await serve_locally(app)
         return self.base_url
 
     async def stop(self) -> None:

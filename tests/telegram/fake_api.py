@@ -18,6 +18,8 @@ from typing import Any
 
 from aiohttp import ClientResponse, web
 
+from tests.local_server import serve_locally
+
 BOT = {
     "id": 999000,
     "is_bot": True,
@@ -92,12 +94,7 @@ class FakeTelegram:
     async def start(self) -> str:
         app = web.Application(client_max_size=20 * 1024 * 1024)
         app.router.add_post("/bot{token}/{method}", self._handle)
-        self._runner = web.AppRunner(app)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-        self.base_url = f"http://127.0.0.1:{port}"
+        self._runner, self.base_url = await serve_locally(app)
         return self.base_url
 
     async def stop(self) -> None:
