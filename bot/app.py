@@ -50,7 +50,7 @@ from engine.services.releases import ActiveContent, NoActiveReleaseError
 from engine.services.reminders import ReminderService
 from engine.services.stripe_events import StripeEvents
 from engine.settings import Settings
-from engine.store.database import Database, create_database
+from engine.store.database import Database, database_for
 
 log = logging.getLogger("diana.bot")
 # aiogram logs "Update id=N is handled" for every update: ObserveUpdates' line says that and more.
@@ -147,12 +147,7 @@ def build_dispatcher(runtime: BotRuntime, bot: Bot) -> tuple[Dispatcher, Broadca
 
 
 async def open_runtime(settings: Settings) -> BotRuntime:
-    database = create_database(
-        settings.database_url,
-        schema=settings.database_schema,
-        pool_size=settings.database_pool_size,
-        overflow=settings.database_pool_overflow,
-    )
+    database = database_for(settings)
     metrics = Metrics()
 
     def changed(release_id: int, _bundle: object) -> None:

@@ -10,7 +10,7 @@ from engine.services.play import PlayService
 from engine.services.release_channel import RedisReleaseChannel
 from engine.services.releases import ActiveContent, NoActiveReleaseError
 from engine.settings import Settings
-from engine.store.database import Database, create_database
+from engine.store.database import Database, database_for
 from engine.store.migrate import current
 
 
@@ -28,12 +28,7 @@ class Runtime:
 
 @asynccontextmanager
 async def open_database(settings: Settings) -> AsyncIterator[Database]:
-    database = create_database(
-        settings.database_url,
-        schema=settings.database_schema,
-        pool_size=settings.database_pool_size,
-        overflow=settings.database_pool_overflow,
-    )
+    database = database_for(settings)
     try:
         yield database
     finally:

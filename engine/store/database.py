@@ -18,6 +18,8 @@ from typing import Any
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
+from engine.settings import Settings
+
 
 @dataclass
 class Database:
@@ -115,6 +117,16 @@ def create_database(
         pool_pre_ping=False,
     )
     return Database(engine, url, schema)
+
+
+def database_for(settings: Settings) -> Database:
+    """The process' database as configured (URL, schema, pool): what the bot and the CLI open."""
+    return create_database(
+        settings.database_url,
+        schema=settings.database_schema,
+        pool_size=settings.database_pool_size,
+        overflow=settings.database_pool_overflow,
+    )
 
 
 def _sqlite_immediate(engine: AsyncEngine) -> None:
