@@ -8,6 +8,7 @@ import pytest
 import sqlalchemy as sa
 
 from engine.bus.base import BusEvent
+from engine.bus.boards import member
 from engine.bus.consumers import AnalyticsConsumer, LeaderboardConsumer, NotificationConsumer
 from engine.bus.memory import InProcessBus
 from engine.bus.redis_streams import RedisStreamBus
@@ -82,7 +83,7 @@ async def test_a_republished_batch_is_counted_once(
     assert await Relay(database, bus, clock=at).drain() == backlog
     consumer = LeaderboardConsumer(redis_space.client, redis_space.keys)
     assert await consume_all(bus, consumer) == 2 * backlog  # every event delivered twice...
-    score = await redis_space.client.zscore(redis_space.keys.all_time(), str(ANA.id).zfill(20))
+    score = await redis_space.client.zscore(redis_space.keys.all_time(), member(ANA.id))
     assert -score == 50  # ...and counted once: the welcome reward
 
 
@@ -104,7 +105,7 @@ async def test_a_dead_consumers_pending_events_are_claimed_and_applied_once(
     survivor = ConsumerRunner(bus, consumer, name="alive", tuning=RunnerTuning(claim_idle_ms=0, block_ms=0))
     assert await survivor.claim() == len(taken)
     assert await bus.pending(consumer.group) == 0
-    score = await redis_space.client.zscore(redis_space.keys.all_time(), str(ANA.id).zfill(20))
+    score = await redis_space.client.zscore(redis_space.keys.all_time(), member(ANA.id))
     assert -score == 50
 
 
